@@ -1,0 +1,281 @@
+//! The whole model: label set, featurizer and learner, with what is known
+//! of its training; trains on examples and labels sentences and articles.
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{self, Example};
+use crate::cues::{self, Context};
+use crate::error::{Error, Result};
+use crate::featurize::{dense, Featurizer};
+use crate::labels::LabelSet;
+use crate::learner::Learner;
+use crate::metrics::Report;
+use crate::params::TrainParams;
+use crate::segment::{self, Span};
+
+/// What is known of how a model was trained.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// When training finished, as `YYYY-MM-DDTHH:MM:SSZ`.
+    pub created: String,
+    /// The training data file, as given.
+    pub data_file: String,
+    /// SHA-256 of the training data file's bytes.
+    pub data_sha256: String,
+    /// Sentences trained on.
+    pub sentences: usize,
+    /// Articles trained on.
+    pub articles: usize,
+    /// Sentences of each class, in label-set order.
+    pub class_counts: Vec<usize>,
+    /// The version of stance that trained the model.
+    pub stance_version: String,
+    /// Metrics measured on data the model did not see, with what they were measured on.
+    pub metrics: Vec<(String, Report)>,
+}
+
+/// A trained sentence classifier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Classifier {
+    labels: LabelSet,
+    params: TrainParams,
+    featurizer: Featurizer,
+    learner: Learner,
+    /// Added to log-probabilities before renormalising: the class-balance correction.
+    log_bias: Vec<f32>,
+    /// How the model was made.
+    pub info: TrainingInfo,
+}
+
+/// One sentence's label and the probability of every label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The predicted class id.
+    pub label: usize,
+    /// The probability of each class id.
+    pub probabilities: Vec<f32>,
+}
+
+/// A labelled sentence of an article.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    /// Where the sentence sits in the article (byte offsets).
+    pub span: Span,
+    /// Its label and probabilities.
+    pub prediction: Prediction,
+    /// Its context, kept so explanations see what prediction saw.
+    pub context: Context,
+}
+
+/// The contexts of examples: consecutive sentences of one article form a
+/// sequence; a sentence without an article stands alone (and is not taken
+/// for an article's first line).
+pub fn example_contexts(examples: &[Example]) -> Vec<Context> {
+    let mut out = Vec::with_capacity(examples.len());
+    let mut i = 0;
+    while i < examples.len() {
+        let group = examples[i].article.as_deref();
+        let mut j = i + 1;
+        while group.is_some() && j < examples.len() && examples[j].article.as_deref() == group {
+            j += 1;
+        }
+        let texts: Vec<&str> = examples[i..j].iter().map(|e| e.text.as_str()).collect();
+        let mut ctx = cues::contexts(&texts);
+        if group.is_none() {
+            ctx[0].position = 1;
+        }
+        out.extend(ctx);
+        i = j;
+    }
+    out
+}
+
+impl Classifier {
+    /// Trains a classifier; `params` must have passed [`TrainParams::check`].
+    pub fn train(params: &TrainParams, labels: LabelSet, examples: &[Example]) -> Result<Self> {
+        let counts = corpus::class_counts(examples, labels.len());
+        if counts.iter().filter(|&&c| c > 0).count() < 2 {
+            let only = counts
+                .iter()
+                .position(|&c| c > 0)
+                .map_or("none", |i| labels.name(i));
+            return Err(Error::OneClass(only.to_string()));
+        }
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let contexts = example_contexts(examples);
+        let y: Vec<usize> = examples.iter().map(|e| e.label).collect();
+        let featurizer = Featurizer::fit(&params.features, &texts, &contexts, &y, labels.len())?;
+        let rows = featurizer.transform_all(&texts, &contexts)?;
+        let learner = Learner::fit(params, dense(&rows, featurizer.dim()), &y)?;
+        let log_bias = balance_bias(&counts, params.balance);
+        let info = TrainingInfo {
+            sentences: examples.len(),
+            articles: corpus::groups(examples).len(),
+            class_counts: counts,
+            stance_version: env!("CARGO_PKG_VERSION").to_string(),
+            ..TrainingInfo::default()
+        };
+        Ok(Classifier {
+            labels,
+            params: params.clone(),
+            featurizer,
+            learner,
+            log_bias,
+            info,
+        })
+    }
+
+    /// The model's label set.
+    pub fn labels(&self) -> &LabelSet {
+        &self.labels
+    }
+
+    /// The parameters the model was trained with.
+    pub fn params(&self) -> &TrainParams {
+        &self.params
+    }
+
+    /// The featurizer.
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
+    /// Rebuilds what is not stored, after loading.
+    pub(crate) fn prepare(&mut self) -> Result<()> {
+        self.featurizer.prepare()
+    }
+
+    /// Predicts sentences given with their contexts.
+    pub fn predict(&self, texts: &[&str], contexts: &[Context]) -> Result<Vec<Prediction>> {
+        let rows = self.featurizer.transform_all(texts, contexts)?;
+        let probs = self
+            .learner
+            .probabilities(&rows, self.featurizer.dim(), self.labels.len());
+        Ok(self.finish(probs))
+    }
+
+    /// Predicts labelled examples (their own labels are ignored).
+    pub fn predict_examples(&self, examples: &[Example]) -> Result<Vec<Prediction>> {
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        self.predict(&texts, &example_contexts(examples))
+    }
+
+    /// Splits an article into sentences and labels each one.
+    pub fn classify_article(&self, text: &str) -> Result<Vec<Labelled>> {
+        let spans = segment::split(text);
+        let texts: Vec<&str> = spans.iter().map(|s| &text[s.start..s.end]).collect();
+        let contexts = cues::contexts(&texts);
+        let predictions = self.predict(&texts, &contexts)?;
+        Ok(spans
+            .into_iter()
+            .zip(predictions)
+            .zip(contexts)
+            .map(|((span, prediction), context)| Labelled {
+                span,
+                prediction,
+                context,
+            })
+            .collect())
+    }
+
+    /// The `top` features that pushed a sentence hardest toward `class`,
+    /// with their push; `None` for learners without per-feature weights.
+    pub fn explain(
+        &self,
+        text: &str,
+        ctx: Context,
+        class: usize,
+        top: usize,
+    ) -> Result<Option<Vec<(String, f32)>>> {
+        let row = self.featurizer.transform(text, ctx)?;
+        let Some(mut pushes) = self.learner.contributions(&row, class) else {
+            return Ok(None);
+        };
+        pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Some(
+            pushes
+                .into_iter()
+                .take(top)
+                .filter(|p| p.1 > 0.0)
+                .map(|(col, push)| (self.featurizer.column_name(col as usize), push))
+                .collect(),
+        ))
+    }
+
+    fn finish(&self, mut probs: Array2<f32>) -> Vec<Prediction> {
+        probs
+            .rows_mut()
+            .into_iter()
+            .map(|mut p| {
+                for (v, bias) in p.iter_mut().zip(&self.log_bias) {
+                    *v *= bias.exp();
+                }
+                let total: f32 = p.sum();
+                if total > 0.0 {
+                    p.mapv_inplace(|v| v / total);
+                }
+                let label = argmax(p.as_slice().unwrap_or(&[]));
+                Prediction {
+                    label,
+                    probabilities: p.to_vec(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The index of the largest value (the first on ties).
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 {
+                (i, v)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+/// Log-probability offsets that undo the training class priors: dividing
+/// each class's probability by its training share judges every class as
+/// if equally common, which is what macro-averaged scores reward.
+fn balance_bias(counts: &[usize], balance: bool) -> Vec<f32> {
+    let total: usize = counts.iter().sum();
+    counts
+        .iter()
+        .map(|&c| {
+            if !balance || c == 0 {
+                0.0
+            } else {
+                -((c as f32) / (total as f32) * counts.len() as f32).ln()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balance_bias_is_zero_for_equal_classes() {
+        assert!(balance_bias(&[5, 5, 5, 5], true)
+            .iter()
+            .all(|b| b.abs() < 1e-6));
+    }
+
+    #[test]
+    fn balance_bias_lifts_rare_classes() {
+        let bias = balance_bias(&[10, 30], true);
+        assert!(bias[0] > bias[1]);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_of_ties() {
+        assert_eq!(argmax(&[0.2, 0.4, 0.4]), 1);
+    }
+}

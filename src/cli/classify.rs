@@ -1,0 +1,198 @@
+//! `stance classify`: label every sentence of a plain-text article.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+
+use stance::classifier::Labelled;
+use stance::segment;
+use stance::Classifier;
+
+use super::{load_model, set_threads};
+
+#[derive(Debug, Args)]
+pub struct ClassifyCmd {
+    /// The article as plain text, or - for standard input.
+    input: PathBuf,
+    /// The model (default: the model shipped in models/).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Output: text (aligned columns), jsonl (one object per sentence) or tsv.
+    #[arg(long, default_value = "text", value_name = "text|jsonl|tsv")]
+    format: String,
+    /// Also list the features that pushed each sentence hardest toward its label.
+    #[arg(long)]
+    explain: bool,
+    /// How many features --explain lists.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl ClassifyCmd {
+    pub fn run(self) -> Result<()> {
+        if !matches!(self.format.as_str(), "text" | "jsonl" | "tsv") {
+            bail!(
+                "unknown --format {:?} (expected text, jsonl or tsv)",
+                self.format
+            );
+        }
+        set_threads(self.threads)?;
+        let model = load_model(self.model.as_deref())?;
+        let text = self.read_input()?;
+        let labelled = model.classify_article(&text)?;
+        let offsets =
+            segment::char_offsets(&text, &labelled.iter().map(|l| l.span).collect::<Vec<_>>());
+        let stdout = std::io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        if self.format == "tsv" {
+            writeln!(
+                out,
+                "index\tstart\tend\tlabel\t{}\ttext",
+                model
+                    .labels()
+                    .names()
+                    .iter()
+                    .map(|l| format!("p_{l}"))
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            )?;
+        }
+        for (i, (item, &(start, end))) in labelled.iter().zip(&offsets).enumerate() {
+            let sentence = &text[item.span.start..item.span.end];
+            let explained = self.explanation(&model, sentence, item)?;
+            match self.format.as_str() {
+                "jsonl" => {
+                    write_json(&mut out, &model, i, (start, end), sentence, item, explained)?
+                }
+                "tsv" => write_tsv(&mut out, &model, i, (start, end), sentence, item)?,
+                _ => write_text(&mut out, &model, sentence, item, explained)?,
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Reads the article; invalid UTF-8 is replaced rather than refused, so
+    /// damaged text is still labelled.
+    fn read_input(&self) -> Result<String> {
+        let mut bytes = Vec::new();
+        if self.input.as_os_str() == "-" {
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+        } else {
+            bytes = std::fs::read(&self.input)
+                .with_context(|| format!("{}: cannot read", self.input.display()))?;
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn explanation(
+        &self,
+        model: &Classifier,
+        sentence: &str,
+        item: &Labelled,
+    ) -> Result<Option<Vec<(String, f32)>>> {
+        if !self.explain {
+            return Ok(None);
+        }
+        let explained = model.explain(sentence, item.context, item.prediction.label, self.top)?;
+        if explained.is_none() {
+            bail!(
+                "--explain needs a logistic model (this one is {})",
+                model.params().kind.name()
+            );
+        }
+        Ok(explained)
+    }
+}
+
+fn write_json(
+    out: &mut impl Write,
+    model: &Classifier,
+    index: usize,
+    (start, end): (usize, usize),
+    sentence: &str,
+    item: &Labelled,
+    explained: Option<Vec<(String, f32)>>,
+) -> Result<()> {
+    let labels = model.labels();
+    let probs: serde_json::Map<String, serde_json::Value> = labels
+        .names()
+        .iter()
+        .zip(&item.prediction.probabilities)
+        .map(|(l, p)| (l.clone(), json!(p)))
+        .collect();
+    let mut value = json!({
+        "index": index,
+        "start": start,
+        "end": end,
+        "text": sentence,
+        "label": labels.name(item.prediction.label),
+        "probabilities": probs,
+    });
+    if let Some(features) = explained {
+        value["explain"] = features
+            .into_iter()
+            .map(|(f, w)| json!({"feature": f, "weight": w}))
+            .collect();
+    }
+    writeln!(out, "{value}")?;
+    Ok(())
+}
+
+fn write_tsv(
+    out: &mut impl Write,
+    model: &Classifier,
+    index: usize,
+    (start, end): (usize, usize),
+    sentence: &str,
+    item: &Labelled,
+) -> Result<()> {
+    let probs: Vec<String> = item
+        .prediction
+        .probabilities
+        .iter()
+        .map(|p| format!("{p:.4}"))
+        .collect();
+    let clean = sentence.replace(['\t', '\r', '\n'], " ");
+    writeln!(
+        out,
+        "{index}\t{start}\t{end}\t{}\t{}\t{clean}",
+        model.labels().name(item.prediction.label),
+        probs.join("\t")
+    )?;
+    Ok(())
+}
+
+fn write_text(
+    out: &mut impl Write,
+    model: &Classifier,
+    sentence: &str,
+    item: &Labelled,
+    explained: Option<Vec<(String, f32)>>,
+) -> Result<()> {
+    let labels = model.labels();
+    let probs: Vec<String> = labels
+        .names()
+        .iter()
+        .zip(&item.prediction.probabilities)
+        .map(|(l, p)| format!("{}={p:.2}", l.split('_').next().unwrap_or(l)))
+        .collect();
+    writeln!(
+        out,
+        "{:<20} [{}]  {sentence}",
+        labels.name(item.prediction.label),
+        probs.join(" ")
+    )?;
+    for (feature, weight) in explained.into_iter().flatten() {
+        writeln!(out, "{:<20}   {weight:+.3}  {feature}", "")?;
+    }
+    Ok(())
+}

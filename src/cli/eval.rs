@@ -1,0 +1,133 @@
+//! `stance eval`: score a model on labelled data, or cross-validate.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use serde_json::json;
+
+use stance::classifier::Prediction;
+use stance::corpus::Example;
+use stance::evaluate;
+use stance::Classifier;
+
+use super::{load_model, set_threads, DataArgs, ParamArgs};
+
+#[derive(Debug, Args)]
+pub struct EvalCmd {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The model to score (default: the model shipped in models/).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Cross-validate instead: train and score K times on folds grouped by article.
+    #[arg(long, value_name = "K")]
+    folds: Option<usize>,
+    /// Seed of the cross-validation folds.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Also list the sentences the model got wrong, with gold, predicted and probabilities.
+    #[arg(long)]
+    errors: bool,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl EvalCmd {
+    pub fn run(self) -> Result<()> {
+        set_threads(self.threads)?;
+        match self.folds {
+            Some(k) => self.cross_validate(k),
+            None => self.score(),
+        }
+    }
+
+    fn cross_validate(&self, k: usize) -> Result<()> {
+        if self.model.is_some() {
+            bail!("--folds trains its own models; drop --model (training settings come from the flags)");
+        }
+        let params = self.params.params()?;
+        let labels = self.params.label_set()?;
+        let examples = self.data.read(&labels)?;
+        let cv = evaluate::cross_validate(&params, &labels, &examples, k, self.seed)?;
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&cv)?);
+        } else {
+            print!("{cv}");
+        }
+        Ok(())
+    }
+
+    fn score(&self) -> Result<()> {
+        let model = load_model(self.model.as_deref())?;
+        let examples = self.data.read(model.labels())?;
+        let (report, predictions) = evaluate::evaluate(&model, &examples)?;
+        if self.json {
+            let mut value = serde_json::to_value(&report)?;
+            if self.errors {
+                value["errors"] = errors(&model, &examples, &predictions).collect();
+            }
+            println!("{}", serde_json::to_string_pretty(&value)?);
+            return Ok(());
+        }
+        print!("{report}");
+        if self.errors {
+            println!(
+                "\nerrors (gold -> predicted, probabilities in label order {}):",
+                model.labels().joined()
+            );
+            for e in errors(&model, &examples, &predictions) {
+                let probs: Vec<String> = e["probabilities"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, p)| format!("{:.2}", p.as_f64().unwrap_or(0.0)))
+                    .collect();
+                println!(
+                    "{}\t{} -> {}\t[{}]\t{}",
+                    e["id"].as_str().unwrap_or(""),
+                    e["gold"].as_str().unwrap_or(""),
+                    e["predicted"].as_str().unwrap_or(""),
+                    probs.join(" "),
+                    e["text"].as_str().unwrap_or("")
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The wrongly labelled examples as JSON objects.
+fn errors<'a>(
+    model: &'a Classifier,
+    examples: &'a [Example],
+    predictions: &'a [Prediction],
+) -> impl Iterator<Item = serde_json::Value> + 'a {
+    let labels = model.labels();
+    examples
+        .iter()
+        .zip(predictions)
+        .filter(|(e, p)| e.label != p.label)
+        .map(move |(e, p)| {
+            let probs: serde_json::Map<String, serde_json::Value> = labels
+                .names()
+                .iter()
+                .zip(&p.probabilities)
+                .map(|(l, v)| (l.clone(), json!(v)))
+                .collect();
+            json!({
+                "id": e.id,
+                "article": e.article,
+                "gold": labels.name(e.label),
+                "predicted": labels.name(p.label),
+                "probabilities": probs,
+                "text": e.text,
+            })
+        })
+}

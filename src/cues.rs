@@ -1,0 +1,713 @@
+//! Cue features: what a reader looks at besides the words themselves:
+//! quotation spans and how much they hold, who speaks, reporting verbs,
+//! headline and link-line shapes, and a quotation left open by the
+//! sentence before.
+
+/// A stretch of a sentence inside quotation marks, as byte offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quote {
+    /// Byte offset just after the opening mark (0 when the quote began earlier).
+    pub start: usize,
+    /// Byte offset of the closing mark (the text's end when it stays open).
+    pub end: usize,
+    /// Whether the sentence opened the quote itself.
+    pub opened: bool,
+    /// Whether the sentence closes it.
+    pub closed: bool,
+}
+
+/// What the sentences before this one leave behind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The sentence's 0-based position in its article.
+    pub position: usize,
+    /// Whether an earlier sentence opened a quotation that is still open.
+    pub inside_quote: bool,
+}
+
+/// Computes each sentence's context from the sentences of one article, in order.
+pub fn contexts<S: AsRef<str>>(sentences: &[S]) -> Vec<Context> {
+    let mut open = false;
+    let mut out = Vec::with_capacity(sentences.len());
+    for (position, text) in sentences.iter().enumerate() {
+        let text = text.as_ref();
+        out.push(Context {
+            position,
+            inside_quote: open,
+        });
+        // A blank-line paragraph usually closes a runaway quote; a sentence
+        // that opens a quote without closing it carries it to the next one.
+        let quotes = quotes(text, open);
+        open = quotes.last().is_some_and(|q| !q.closed);
+    }
+    out
+}
+
+fn is_word_char(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric())
+}
+
+/// Finds the quoted stretches of a sentence; `inside` says whether the
+/// sentence starts inside a quotation opened earlier.
+pub fn quotes(text: &str, inside: bool) -> Vec<Quote> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, bool)> = if inside { Some((0, false)) } else { None };
+    let mut prev: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let after = i + c.len_utf8();
+        let (can_open, can_close) = match c {
+            '“' | '«' => (true, false),
+            '”' | '»' => (false, true),
+            '"' => (open.is_none(), open.is_some()),
+            // A single mark between letters is an apostrophe (it's, Afghans’ll).
+            '‘' | '’' | '\'' if is_word_char(prev) && is_word_char(next) => (false, false),
+            '‘' => (true, false),
+            '’' | '\'' => (
+                !is_word_char(prev) && is_word_char(next),
+                open.is_some() && !is_word_char(next),
+            ),
+            _ => (false, false),
+        };
+        if can_close {
+            if let Some((start, opened)) = open.take() {
+                out.push(Quote {
+                    start,
+                    end: i,
+                    opened,
+                    closed: true,
+                });
+            } else if !can_open {
+                // A closing mark with no opener: the quote began before this sentence.
+                out.push(Quote {
+                    start: 0,
+                    end: i,
+                    opened: false,
+                    closed: true,
+                });
+            }
+        } else if can_open && open.is_none() {
+            open = Some((after, true));
+        }
+        prev = Some(c);
+    }
+    if let Some((start, opened)) = open {
+        out.push(Quote {
+            start,
+            end: text.len(),
+            opened,
+            closed: false,
+        });
+    }
+    out
+}
+
+/// Names of the cue features, in vector order (used by `--explain`).
+pub const NAMES: &[&str] = &[
+    "cue:has_quote",
+    "cue:quoted_share",
+    "cue:long_quote",
+    "cue:short_quote_only",
+    "cue:starts_with_quote",
+    "cue:quote_left_open",
+    "cue:quote_carried_in",
+    "cue:inside_open_quote",
+    "cue:attribution_after_quote",
+    "cue:attribution_colon_quote",
+    "cue:reporting_verb_outside",
+    "cue:official_outside",
+    "cue:non_official_outside",
+    "cue:first_person_in_quote",
+    "cue:military_words",
+    "cue:policy_words",
+    "cue:future_or_modal",
+    "cue:number",
+    "cue:caps_share",
+    "cue:no_end_punctuation",
+    "cue:short",
+    "cue:link_line",
+    "cue:byline",
+    "cue:no_comment",
+    "cue:first_in_article",
+    "cue:position",
+    "cue:question",
+    "cue:length",
+    "cue:long_quote_official",
+    "cue:long_quote_non_official",
+    "cue:quote_reporting_verb",
+    "cue:carried_quote_no_marks",
+    "cue:long_quote_no_speaker",
+];
+
+/// The number of cue features.
+pub const COUNT: usize = 33;
+
+const REPORTING: &[&str] = &[
+    "said",
+    "says",
+    "say",
+    "told",
+    "tells",
+    "added",
+    "adding",
+    "stated",
+    "states",
+    "warned",
+    "warns",
+    "announced",
+    "insisted",
+    "stressed",
+    "noted",
+    "declared",
+    "asserted",
+    "wrote",
+    "tweeted",
+    "posted",
+    "claimed",
+    "according",
+    "quoted",
+    "quoting",
+    "urged",
+    "vowed",
+    "argued",
+    "explained",
+    "acknowledged",
+    "conceded",
+    "responded",
+    "replied",
+    "asked",
+    "remarked",
+    "maintained",
+    "pledged",
+    "promised",
+    "threatened",
+    "cautioned",
+    "affirmed",
+];
+
+const OFFICIAL: &[&str] = &[
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "spokespeople",
+    "minister",
+    "ministry",
+    "ministers",
+    "president",
+    "premier",
+    "chancellor",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "commander",
+    "commanders",
+    "official",
+    "officials",
+    "secretary",
+    "ambassador",
+    "envoy",
+    "department",
+    "pentagon",
+    "kremlin",
+    "government",
+    "army",
+    "military",
+    "statement",
+    "chief",
+    "governor",
+    "lawmaker",
+    "senator",
+    "sen",
+    "mp",
+    "lt",
+    "maj",
+    "major",
+    "captain",
+    "capt",
+    "chairman",
+    "admiral",
+    "adm",
+    "brigadier",
+    "lieutenant",
+    "sergeant",
+    "mayor",
+    "diplomat",
+    "diplomats",
+    "attache",
+    "nato",
+    "un",
+    "eu",
+    "council",
+    "command",
+    "office",
+    "agency",
+    "king",
+    "emir",
+    "prince",
+    "leader",
+    "representative",
+    "congressman",
+    "congresswoman",
+    "parliament",
+    "deputy",
+    "foreign",
+    "defence",
+    "defense",
+    "interior",
+    "police",
+    "prosecutor",
+    "coordinator",
+    "commissioner",
+    "director",
+    "administration",
+    "white",
+    "downing",
+    "state",
+    "ministers",
+    "cabinet",
+];
+
+const NON_OFFICIAL: &[&str] = &[
+    "resident",
+    "residents",
+    "witness",
+    "witnesses",
+    "analyst",
+    "analysts",
+    "professor",
+    "expert",
+    "experts",
+    "researcher",
+    "former",
+    "villager",
+    "villagers",
+    "refugee",
+    "refugees",
+    "survivor",
+    "survivors",
+    "doctor",
+    "doctors",
+    "nurse",
+    "shopkeeper",
+    "student",
+    "teacher",
+    "activist",
+    "activists",
+    "mother",
+    "father",
+    "farmer",
+    "sources",
+    "source",
+    "observer",
+    "observers",
+    "scholar",
+    "fellow",
+    "think",
+    "tank",
+    "worker",
+    "workers",
+    "driver",
+    "man",
+    "woman",
+    "businessman",
+    "trader",
+    "owner",
+    "local",
+    "locals",
+    "neighbour",
+    "neighbor",
+    "relative",
+    "relatives",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "citizen",
+    "citizens",
+    "protester",
+    "protesters",
+    "commentator",
+    "columnist",
+    "author",
+    "historian",
+    "journalist",
+    "consultant",
+    "retired",
+    "ex",
+    "veteran",
+    "pensioner",
+];
+
+const MILITARY: &[&str] = &[
+    "troops",
+    "forces",
+    "force",
+    "soldiers",
+    "fighters",
+    "militants",
+    "rebels",
+    "insurgents",
+    "army",
+    "killed",
+    "wounded",
+    "dead",
+    "casualties",
+    "attack",
+    "attacks",
+    "attacked",
+    "strike",
+    "strikes",
+    "airstrike",
+    "airstrikes",
+    "missile",
+    "missiles",
+    "rocket",
+    "rockets",
+    "drone",
+    "drones",
+    "shelling",
+    "artillery",
+    "offensive",
+    "advance",
+    "advanced",
+    "captured",
+    "seized",
+    "retreat",
+    "retreated",
+    "front",
+    "battle",
+    "fighting",
+    "clashes",
+    "combat",
+    "weapons",
+    "tanks",
+    "bomb",
+    "bombing",
+    "ambush",
+    "siege",
+    "counteroffensive",
+    "recaptured",
+    "positions",
+    "frontline",
+    "brigade",
+    "battalion",
+    "division",
+    "militia",
+    "insurgency",
+    "gunmen",
+    "explosion",
+    "suicide",
+    "convoy",
+    "warplanes",
+    "jets",
+    "naval",
+    "warship",
+    "nuclear",
+    "launch",
+    "launched",
+    "test",
+    "fired",
+    "shot",
+    "troop",
+    "deployment",
+    "deployed",
+    "defences",
+    "defenses",
+    "captures",
+    "overran",
+    "fell",
+    "control",
+    "territory",
+    "encircled",
+    "surrounded",
+];
+
+const POLICY: &[&str] = &[
+    "sanctions",
+    "talks",
+    "negotiations",
+    "agreement",
+    "deal",
+    "ceasefire",
+    "truce",
+    "peace",
+    "aid",
+    "decision",
+    "decided",
+    "policy",
+    "plan",
+    "plans",
+    "called",
+    "calls",
+    "demanded",
+    "demands",
+    "urged",
+    "urges",
+    "rejected",
+    "refused",
+    "recognise",
+    "recognize",
+    "resolution",
+    "summit",
+    "diplomatic",
+    "diplomacy",
+    "treaty",
+    "accord",
+    "pledged",
+    "pledge",
+    "approved",
+    "announced",
+    "agreed",
+    "condemned",
+    "blamed",
+    "accused",
+    "support",
+    "backs",
+    "backed",
+    "withdrawal",
+    "withdraw",
+    "mission",
+    "deadline",
+    "vote",
+    "voted",
+    "embargo",
+    "mediation",
+    "mediate",
+    "envoy",
+    "negotiate",
+    "position",
+    "commitment",
+    "committed",
+    "proposal",
+    "proposed",
+    "funding",
+    "package",
+    "billion",
+    "million",
+    "expel",
+    "expelled",
+    "relations",
+    "recognition",
+    "dialogue",
+    "measures",
+];
+
+const FUTURE: &[&str] = &[
+    "will", "would", "shall", "plans", "planned", "intends", "intend", "aims", "must", "should",
+    "going", "expects", "pledged", "vowed", "promised", "wants", "seeks", "prepared", "ready",
+    "could", "may", "might",
+];
+
+const FIRST_PERSON: &[&str] = &["we", "our", "us", "i", "my", "me", "ours"];
+
+const LINK_STARTS: &[&str] = &[
+    "read more",
+    "related",
+    "also read",
+    "see also",
+    "watch",
+    "follow",
+    "click",
+    "sign up",
+    "subscribe",
+    "more:",
+    "photo",
+    "video",
+    "listen",
+    "share",
+    "advertisement",
+    "copyright",
+    "reporting by",
+    "editing by",
+    "additional reporting",
+    "recommended",
+];
+
+/// A lower-cased word of the sentence and its byte offset.
+struct Word {
+    lower: String,
+    start: usize,
+}
+
+fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Word {
+                    lower: text[s..i].to_lowercase(),
+                    start: s,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn in_any(quotes: &[Quote], at: usize) -> bool {
+    quotes.iter().any(|q| at >= q.start && at < q.end)
+}
+
+/// Computes the cue vector of a sentence in its context.
+pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
+    let quotes = quotes(text, ctx.inside_quote);
+    let words = words(text);
+    let n = words.len().max(1) as f32;
+    let inside = |w: &Word| in_any(&quotes, w.start);
+    let count_out = |list: &[&str]| {
+        words
+            .iter()
+            .filter(|w| !inside(w) && list.contains(&w.lower.as_str()))
+            .count()
+    };
+    let count_all = |list: &[&str]| {
+        words
+            .iter()
+            .filter(|w| list.contains(&w.lower.as_str()))
+            .count()
+    };
+    let quoted_words = words.iter().filter(|w| inside(w)).count();
+    let longest = quotes
+        .iter()
+        .map(|q| {
+            words
+                .iter()
+                .filter(|w| w.start >= q.start && w.start < q.end)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let marked = quotes.iter().any(|q| q.opened || q.closed);
+    let last_close = quotes.iter().filter(|q| q.closed).map(|q| q.end).max();
+    let tail_reporting = last_close.is_some_and(|end| {
+        words
+            .iter()
+            .any(|w| w.start > end && REPORTING.contains(&w.lower.as_str()))
+    });
+    let colon_quote = quotes.iter().any(|q| {
+        q.opened
+            && text[..q.start]
+                .trim_end_matches(['"', '“', '‘', '\'', ' '])
+                .ends_with(':')
+    });
+    let reporting = count_out(REPORTING) > 0;
+    let official = count_out(OFFICIAL) > 0;
+    let non_official = count_out(NON_OFFICIAL) > 0;
+    let first_person = words
+        .iter()
+        .any(|w| inside(w) && FIRST_PERSON.contains(&w.lower.as_str()));
+    let trimmed = text.trim();
+    let lower = trimmed.to_lowercase();
+    let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count().max(1) as f32;
+    let caps = trimmed.chars().filter(|c| c.is_uppercase()).count() as f32 / letters;
+    let end_punct = trimmed
+        .trim_end_matches(['"', '”', '’', '\'', ')'])
+        .ends_with(['.', '!', '?', ':', '…']);
+    let long_quote = longest >= 4;
+    let b = |v: bool| if v { 1.0 } else { 0.0 };
+    [
+        b(quoted_words > 0),
+        quoted_words as f32 / n,
+        b(long_quote),
+        b(quoted_words > 0 && !long_quote),
+        b(trimmed.starts_with(['"', '“', '‘', '\'', '«'])),
+        b(quotes.iter().any(|q| q.opened && !q.closed)),
+        b(quotes.iter().any(|q| !q.opened && q.closed)),
+        b(ctx.inside_quote),
+        b(tail_reporting),
+        b(colon_quote),
+        b(reporting),
+        b(official),
+        b(non_official),
+        b(first_person),
+        (count_all(MILITARY) as f32 / 3.0).min(1.0),
+        (count_all(POLICY) as f32 / 3.0).min(1.0),
+        b(count_all(FUTURE) > 0),
+        b(words
+            .iter()
+            .any(|w| w.lower.chars().all(|c| c.is_ascii_digit()))),
+        caps,
+        b(!end_punct),
+        b(words.len() < 6),
+        b(LINK_STARTS.iter().any(|s| lower.starts_with(s))),
+        b(lower.starts_with("by ") && words.len() <= 8),
+        b(lower.contains("declined to comment")
+            || lower.contains("could not confirm")
+            || lower.contains("could not be reached")
+            || lower.contains("did not respond")
+            || lower.contains("no immediate comment")),
+        b(ctx.position == 0),
+        (ctx.position as f32 / 20.0).min(1.0),
+        b(trimmed.ends_with('?')),
+        (n.ln() / 4.0).min(1.5),
+        b(long_quote && official),
+        b(long_quote && non_official),
+        b(marked && reporting),
+        b(ctx.inside_quote && !marked),
+        b(long_quote && !reporting && !colon_quote),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str, ctx: Context, name: &str) -> f32 {
+        let i = NAMES.iter().position(|n| *n == name).unwrap();
+        features(text, ctx)[i]
+    }
+
+    #[test]
+    fn names_match_the_vector() {
+        assert_eq!(NAMES.len(), COUNT);
+    }
+
+    #[test]
+    fn apostrophes_are_not_quotes() {
+        assert!(quotes("It's the Afghans' war, isn’t it", false).is_empty());
+    }
+
+    #[test]
+    fn straight_and_curly_quotes_pair() {
+        let q = quotes("He said “we will win” and \"never\" again.", false);
+        assert_eq!(q.len(), 2);
+        assert!(q.iter().all(|q| q.opened && q.closed));
+    }
+
+    #[test]
+    fn open_quote_carries_to_next_sentence() {
+        let ctx = contexts(&[
+            "\"We will fight on.",
+            "We will not stop,\" he said.",
+            "Then he left.",
+        ]);
+        assert!(!ctx[0].inside_quote);
+        assert!(ctx[1].inside_quote);
+        assert!(!ctx[2].inside_quote);
+    }
+
+    #[test]
+    fn attribution_after_long_quote_is_seen() {
+        let text = "\"These are their forces to defend,\" Kirby said.";
+        assert_eq!(
+            value(text, Context::default(), "cue:attribution_after_quote"),
+            1.0
+        );
+        assert_eq!(value(text, Context::default(), "cue:long_quote"), 1.0);
+    }
+
+    #[test]
+    fn scare_quote_is_short() {
+        let text = "Pakistan urges look into 'meltdown' of Afghan forces";
+        assert_eq!(value(text, Context::default(), "cue:short_quote_only"), 1.0);
+    }
+}

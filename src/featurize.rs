@@ -1,0 +1,374 @@
+//! Sentence to feature vector: a WordPiece tokenizer trained on the corpus,
+//! token n-grams (also split by whether they sit inside quotation marks)
+//! chosen by chi-square and weighted by sublinear tf-idf, plus the cue
+//! features of [`crate::cues`].
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
+use tokenizers::models::TrainerWrapper;
+use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::{AddedToken, Tokenizer};
+
+use crate::cues::{self, Context};
+use crate::error::{Error, Result};
+use crate::params::FeatureParams;
+
+/// A sparse feature vector: (column, value) pairs in increasing column order.
+pub type SparseRow = Vec<(u32, f32)>;
+
+const UNK: &str = "[UNK]";
+// Feature keys pack a kind and up to two token ids into a u64.
+const KIND_UNIGRAM: u64 = 0;
+const KIND_BIGRAM: u64 = 1;
+const KIND_QUOTED: u64 = 2;
+const KIND_UNQUOTED: u64 = 3;
+const ID_BITS: u64 = 24;
+const BOUNDARY: u32 = (1 << ID_BITS) - 1;
+
+fn key(kind: u64, a: u32, b: u32) -> u64 {
+    (kind << (2 * ID_BITS)) | ((a as u64) << ID_BITS) | b as u64
+}
+
+fn unpack(key: u64) -> (u64, u32, u32) {
+    let mask = (1u64 << ID_BITS) - 1;
+    (
+        key >> (2 * ID_BITS),
+        ((key >> ID_BITS) & mask) as u32,
+        (key & mask) as u32,
+    )
+}
+
+/// Turns sentences into feature vectors; fitted once on a training corpus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Featurizer {
+    params: FeatureParams,
+    /// The trained tokenizer, in the `tokenizers` crate's own JSON form.
+    tokenizer_json: String,
+    /// The n-gram key of each selected column.
+    keys: Vec<u64>,
+    /// The inverse document frequency of each selected column.
+    idf: Vec<f32>,
+    #[serde(skip)]
+    runtime: Option<Runtime>,
+}
+
+/// What is rebuilt from the stored fields after loading.
+#[derive(Debug, Clone)]
+struct Runtime {
+    tokenizer: Tokenizer,
+    column: FxHashMap<u64, u32>,
+}
+
+impl Featurizer {
+    /// Trains the tokenizer and chooses the n-gram columns on labelled sentences.
+    pub fn fit(
+        params: &FeatureParams,
+        texts: &[&str],
+        contexts: &[Context],
+        labels: &[usize],
+        n_classes: usize,
+    ) -> Result<Self> {
+        let tokenizer = train_tokenizer(texts, params.vocab_size)?;
+        let bags: Vec<Vec<u64>> = texts
+            .par_iter()
+            .zip(contexts)
+            .map(|(t, c)| ngram_keys(&tokenizer, t, *c))
+            .collect::<Result<_>>()?;
+        let (keys, idf) = select(&bags, labels, n_classes, params);
+        let tokenizer_json = tokenizer
+            .to_string(false)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let mut featurizer = Featurizer {
+            params: params.clone(),
+            tokenizer_json,
+            keys,
+            idf,
+            runtime: None,
+        };
+        featurizer.prepare()?;
+        Ok(featurizer)
+    }
+
+    /// Rebuilds the tokenizer and column index after deserialising.
+    pub fn prepare(&mut self) -> Result<()> {
+        let tokenizer: Tokenizer = self.tokenizer_json.parse().map_err(
+            |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string()),
+        )?;
+        let column = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        self.runtime = Some(Runtime { tokenizer, column });
+        Ok(())
+    }
+
+    fn runtime(&self) -> &Runtime {
+        self.runtime
+            .as_ref()
+            .expect("featurizer used before prepare()")
+    }
+
+    /// The width of a feature vector.
+    pub fn dim(&self) -> usize {
+        self.keys.len() + if self.params.cues { cues::COUNT } else { 0 }
+    }
+
+    /// The featurizer's settings.
+    pub fn params(&self) -> &FeatureParams {
+        &self.params
+    }
+
+    /// The vocabulary size of the trained tokenizer.
+    pub fn vocab_size(&self) -> usize {
+        self.runtime().tokenizer.get_vocab_size(true)
+    }
+
+    /// Computes the feature vector of one sentence in its context.
+    pub fn transform(&self, text: &str, ctx: Context) -> Result<SparseRow> {
+        let rt = self.runtime();
+        let bag = ngram_keys(&rt.tokenizer, text, ctx)?;
+        let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
+        for k in bag {
+            if let Some(&col) = rt.column.get(&k) {
+                *counts.entry(col).or_default() += 1.0;
+            }
+        }
+        let mut row: SparseRow = counts
+            .into_iter()
+            .map(|(col, tf)| (col, (1.0 + tf.ln()) * self.idf[col as usize]))
+            .collect();
+        row.sort_unstable_by_key(|&(col, _)| col);
+        let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|(_, v)| *v /= norm);
+        }
+        if self.params.cues {
+            self.push_cues(&mut row, text, ctx);
+        }
+        Ok(row)
+    }
+
+    fn push_cues(&self, row: &mut SparseRow, text: &str, ctx: Context) {
+        let base = self.keys.len() as u32;
+        let scale = self.params.cue_weight;
+        for (i, v) in cues::features(text, ctx).into_iter().enumerate() {
+            if v != 0.0 {
+                row.push((base + i as u32, v * scale));
+            }
+        }
+    }
+
+    /// Computes the feature vectors of many sentences, in parallel.
+    pub fn transform_all(&self, texts: &[&str], contexts: &[Context]) -> Result<Vec<SparseRow>> {
+        texts
+            .par_iter()
+            .zip(contexts)
+            .map(|(t, c)| self.transform(t, *c))
+            .collect()
+    }
+
+    /// A readable name for a column, for explanations.
+    pub fn column_name(&self, col: usize) -> String {
+        if col >= self.keys.len() {
+            return cues::NAMES[col - self.keys.len()].to_string();
+        }
+        let tokenizer = &self.runtime().tokenizer;
+        let token = |id: u32| match id {
+            BOUNDARY => "<s>".to_string(),
+            id => tokenizer.id_to_token(id).unwrap_or_else(|| UNK.into()),
+        };
+        match unpack(self.keys[col]) {
+            (KIND_BIGRAM, a, b) => format!("{} {}", token(a), token(b)),
+            (KIND_QUOTED, a, _) => format!("“{}”", token(a)),
+            (KIND_UNQUOTED, a, _) => format!("{} (unquoted)", token(a)),
+            (_, a, _) => token(a),
+        }
+    }
+}
+
+/// Stacks sparse rows into the dense matrix linfa's learners train on.
+pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
+    let mut x = Array2::<f32>::zeros((rows.len(), dim));
+    for (i, row) in rows.iter().enumerate() {
+        for &(col, v) in row {
+            x[[i, col as usize]] = v;
+        }
+    }
+    x
+}
+
+fn train_tokenizer(texts: &[&str], vocab_size: usize) -> Result<Tokenizer> {
+    let tk_err = |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string());
+    let model = WordPiece::builder()
+        .unk_token(UNK.into())
+        .build()
+        .map_err(tk_err)?;
+    let mut tokenizer = Tokenizer::new(model);
+    tokenizer
+        .with_normalizer(Some(BertNormalizer::new(true, true, Some(true), true)))
+        .map_err(tk_err)?;
+    tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
+    let mut trainer: TrainerWrapper = WordPieceTrainer::builder()
+        .vocab_size(vocab_size)
+        .min_frequency(2)
+        .show_progress(false)
+        .special_tokens(vec![AddedToken::from(UNK, true)])
+        .build()
+        .into();
+    tokenizer
+        .train(&mut trainer, texts.iter())
+        .map_err(tk_err)?;
+    Ok(tokenizer)
+}
+
+/// The n-gram keys of a sentence, with repeats (their count is the term frequency).
+fn ngram_keys(tokenizer: &Tokenizer, text: &str, ctx: Context) -> Result<Vec<u64>> {
+    let encoding = tokenizer
+        .encode(text, false)
+        .map_err(|e| Error::Tokenizer(e.to_string()))?;
+    let quotes = cues::quotes(text, ctx.inside_quote);
+    let ids = encoding.get_ids();
+    let mut keys = Vec::with_capacity(ids.len() * 3 + 1);
+    let mut prev = BOUNDARY;
+    for (&id, &(start, _)) in ids.iter().zip(encoding.get_offsets()) {
+        let quoted = quotes.iter().any(|q| start >= q.start && start < q.end);
+        keys.push(key(KIND_UNIGRAM, id, 0));
+        keys.push(key(if quoted { KIND_QUOTED } else { KIND_UNQUOTED }, id, 0));
+        keys.push(key(KIND_BIGRAM, prev, id));
+        prev = id;
+    }
+    keys.push(key(KIND_BIGRAM, prev, BOUNDARY));
+    Ok(keys)
+}
+
+/// Chooses the columns: keys in at least `min_df` sentences, the
+/// `max_features` with the highest chi-square against the labels (ties by
+/// key, so the choice is deterministic), with their idf.
+fn select(
+    bags: &[Vec<u64>],
+    labels: &[usize],
+    n_classes: usize,
+    params: &FeatureParams,
+) -> (Vec<u64>, Vec<f32>) {
+    let mut df: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (bag, &label) in bags.iter().zip(labels) {
+        let mut unique = bag.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        for k in unique {
+            df.entry(k).or_insert_with(|| vec![0; n_classes])[label] += 1;
+        }
+    }
+    let n = bags.len() as f64;
+    let mut class_share = vec![0.0; n_classes];
+    labels.iter().for_each(|&l| class_share[l] += 1.0 / n);
+    let mut scored: Vec<(f64, u64, u32)> = df
+        .into_iter()
+        .filter_map(|(k, per_class)| {
+            let total: u32 = per_class.iter().sum();
+            (total as usize >= params.min_df)
+                .then(|| (chi2(&per_class, total, &class_share), k, total))
+        })
+        .collect();
+    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.truncate(params.max_features);
+    scored.sort_unstable_by_key(|s| s.1);
+    let idf = scored
+        .iter()
+        .map(|&(_, _, df)| (((1.0 + n) / (1.0 + df as f64)).ln() + 1.0) as f32)
+        .collect();
+    (scored.into_iter().map(|s| s.1).collect(), idf)
+}
+
+/// Chi-square of a key's presence against the classes.
+fn chi2(per_class: &[u32], total: u32, class_share: &[f64]) -> f64 {
+    per_class
+        .iter()
+        .zip(class_share)
+        .filter(|(_, &share)| share > 0.0)
+        .map(|(&observed, &share)| {
+            let expected = total as f64 * share;
+            (observed as f64 - expected).powi(2) / expected
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Featurizer {
+        let texts = [
+            "\"We will fight,\" the minister said.",
+            "The army captured the town.",
+            "The government will impose sanctions.",
+            "Rain fell on the market.",
+            "\"We will win,\" the general said.",
+            "Troops captured the bridge.",
+            "The council will vote on sanctions.",
+            "Markets rose in the rain.",
+        ];
+        let labels = [0, 2, 1, 3, 0, 2, 1, 3];
+        let ctx = vec![Context::default(); texts.len()];
+        let params = FeatureParams {
+            vocab_size: 200,
+            max_features: 50,
+            ..FeatureParams::default()
+        };
+        Featurizer::fit(&params, &texts, &ctx, &labels, 4).unwrap()
+    }
+
+    #[test]
+    fn same_input_gives_same_vector() {
+        let f = tiny();
+        let a = f
+            .transform("The army captured the town.", Context::default())
+            .unwrap();
+        let b = f
+            .transform("The army captured the town.", Context::default())
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(!a.is_empty());
+    }
+
+    #[test]
+    fn ngram_part_is_unit_length() {
+        let f = tiny();
+        let row = f
+            .transform("Troops captured the market.", Context::default())
+            .unwrap();
+        let norm: f32 = row
+            .iter()
+            .filter(|(c, _)| (*c as usize) < f.keys.len())
+            .map(|(_, v)| v * v)
+            .sum();
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    }
+
+    #[test]
+    fn survives_a_round_trip_through_serde() {
+        let f = tiny();
+        let json = serde_json::to_string(&f).unwrap();
+        let mut g: Featurizer = serde_json::from_str(&json).unwrap();
+        g.prepare().unwrap();
+        let text = "The minister said troops will stay.";
+        assert_eq!(
+            f.transform(text, Context::default()).unwrap(),
+            g.transform(text, Context::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_column_has_a_name() {
+        let f = tiny();
+        assert!((0..f.dim()).all(|c| !f.column_name(c).is_empty()));
+    }
+}

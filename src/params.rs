@@ -1,0 +1,148 @@
+//! Hyperparameters, checked once before any work starts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How sentences become feature vectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureParams {
+    /// Size of the WordPiece vocabulary trained on the corpus.
+    pub vocab_size: usize,
+    /// How many n-gram columns chi-square selection keeps.
+    pub max_features: usize,
+    /// Minimum number of training sentences an n-gram must occur in.
+    pub min_df: usize,
+    /// Whether to append the cue features.
+    pub cues: bool,
+    /// Scale of the cue features relative to the unit-length n-gram part.
+    pub cue_weight: f32,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        FeatureParams {
+            vocab_size: 8000,
+            max_features: 3000,
+            min_df: 2,
+            cues: true,
+            cue_weight: 1.0,
+        }
+    }
+}
+
+/// Which linfa learner to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LearnerKind {
+    /// Multinomial logistic regression (linfa-logistic), the default.
+    Logistic,
+    /// Gaussian naive Bayes (linfa-bayes).
+    Bayes,
+}
+
+impl LearnerKind {
+    /// Parses `logistic` or `bayes`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "logistic" | "lr" => Some(LearnerKind::Logistic),
+            "bayes" | "nb" => Some(LearnerKind::Bayes),
+            _ => None,
+        }
+    }
+
+    /// The name users type.
+    pub fn name(self) -> &'static str {
+        match self {
+            LearnerKind::Logistic => "logistic",
+            LearnerKind::Bayes => "bayes",
+        }
+    }
+}
+
+/// Everything that shapes a trained model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainParams {
+    /// The featurizer's settings.
+    pub features: FeatureParams,
+    /// The learner.
+    pub kind: LearnerKind,
+    /// L2 penalty of logistic regression (larger is smoother).
+    pub alpha: f32,
+    /// Maximum L-BFGS iterations of logistic regression.
+    pub max_iter: u64,
+    /// Variance smoothing of naive Bayes (share of the largest feature variance added to all).
+    pub smoothing: f64,
+    /// Whether to correct predictions for class imbalance in the training
+    /// data, so every class is judged as if equally frequent.
+    pub balance: bool,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            features: FeatureParams::default(),
+            kind: LearnerKind::Logistic,
+            alpha: 1.0,
+            max_iter: 300,
+            smoothing: 1e-3,
+            balance: true,
+        }
+    }
+}
+
+fn bad(name: &'static str, value: impl ToString, expected: &'static str) -> Error {
+    Error::BadParam {
+        name,
+        value: value.to_string(),
+        expected,
+    }
+}
+
+impl TrainParams {
+    /// Checks every value, naming the first one out of range.
+    pub fn check(&self) -> Result<()> {
+        let f = &self.features;
+        if !(100..=1_000_000).contains(&f.vocab_size) {
+            return Err(bad("vocab-size", f.vocab_size, "between 100 and 1000000"));
+        }
+        if !(1..=1_000_000).contains(&f.max_features) {
+            return Err(bad("features", f.max_features, "between 1 and 1000000"));
+        }
+        if f.min_df == 0 {
+            return Err(bad("min-df", f.min_df, "at least 1"));
+        }
+        if !(f.cue_weight.is_finite() && f.cue_weight >= 0.0) {
+            return Err(bad("cue-weight", f.cue_weight, "a finite number >= 0"));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(bad("alpha", self.alpha, "a finite number > 0"));
+        }
+        if self.max_iter == 0 {
+            return Err(bad("max-iter", self.max_iter, "at least 1"));
+        }
+        if !(self.smoothing.is_finite() && self.smoothing > 0.0) {
+            return Err(bad("smoothing", self.smoothing, "a finite number > 0"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_the_check() {
+        assert!(TrainParams::default().check().is_ok());
+    }
+
+    #[test]
+    fn negative_alpha_is_named() {
+        let p = TrainParams {
+            alpha: -1.0,
+            ..TrainParams::default()
+        };
+        let msg = p.check().unwrap_err().to_string();
+        assert!(msg.contains("alpha") && msg.contains("-1"), "{msg}");
+    }
+}
