@@ -51,7 +51,15 @@ fn is_word_char(c: Option<char>) -> bool {
 /// sentence starts inside a quotation opened earlier.
 pub fn quotes(text: &str, inside: bool) -> Vec<Quote> {
     let mut out = Vec::new();
-    let mut open: Option<(usize, bool)> = if inside { Some((0, false)) } else { None };
+    // A sentence that starts with a quotation mark opens a new quote even
+    // when one seemed open: the convention for quotes running over several
+    // paragraphs, and a guard against a stray mark earlier in the article.
+    let reopens = text.trim_start().starts_with(['"', '“', '‘', '«']);
+    let mut open: Option<(usize, bool)> = if inside && !reopens {
+        Some((0, false))
+    } else {
+        None
+    };
     let mut prev: Option<char> = None;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

@@ -9,20 +9,16 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
-use tokenizers::models::TrainerWrapper;
-use tokenizers::normalizers::BertNormalizer;
-use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::Tokenizer;
 
 use crate::cues::{self, Context};
 use crate::error::{Error, Result};
 use crate::params::FeatureParams;
+use crate::vocab::{self, UNK};
 
 /// A sparse feature vector: (column, value) pairs in increasing column order.
 pub type SparseRow = Vec<(u32, f32)>;
 
-const UNK: &str = "[UNK]";
 // Feature keys pack a kind and up to two token ids into a u64.
 const KIND_UNIGRAM: u64 = 0;
 const KIND_BIGRAM: u64 = 1;
@@ -74,7 +70,7 @@ impl Featurizer {
         labels: &[usize],
         n_classes: usize,
     ) -> Result<Self> {
-        let tokenizer = train_tokenizer(texts, params.vocab_size)?;
+        let tokenizer = vocab::train(texts, params.vocab_size)?;
         let bags: Vec<Vec<u64>> = texts
             .par_iter()
             .zip(contexts)
@@ -203,30 +199,6 @@ pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
         }
     }
     x
-}
-
-fn train_tokenizer(texts: &[&str], vocab_size: usize) -> Result<Tokenizer> {
-    let tk_err = |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string());
-    let model = WordPiece::builder()
-        .unk_token(UNK.into())
-        .build()
-        .map_err(tk_err)?;
-    let mut tokenizer = Tokenizer::new(model);
-    tokenizer
-        .with_normalizer(Some(BertNormalizer::new(true, true, Some(true), true)))
-        .map_err(tk_err)?;
-    tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
-    let mut trainer: TrainerWrapper = WordPieceTrainer::builder()
-        .vocab_size(vocab_size)
-        .min_frequency(2)
-        .show_progress(false)
-        .special_tokens(vec![AddedToken::from(UNK, true)])
-        .build()
-        .into();
-    tokenizer
-        .train(&mut trainer, texts.iter())
-        .map_err(tk_err)?;
-    Ok(tokenizer)
 }
 
 /// The n-gram keys of a sentence, with repeats (their count is the term frequency).

@@ -8,8 +8,8 @@
 //! 2. [`segment`] splits a raw article into sentences with exact offsets.
 //! 3. [`cues`] reads each sentence's quotation spans, speakers, reporting
 //!    verbs and shape, and carries an open quotation to the next sentence.
-//! 4. [`featurize`] tokenizes with a WordPiece vocabulary trained by the
-//!    `tokenizers` crate, keeps the most informative n-grams (also split by
+//! 4. [`featurize`] tokenizes with the `tokenizers` crate and a WordPiece
+//!    vocabulary built from the training data ([`vocab`]), keeps the most informative n-grams (also split by
 //!    whether they are quoted) with tf-idf weights, and appends the cues.
 //! 5. [`learner`] fits a linfa model (multinomial logistic regression, or
 //!    Gaussian naive Bayes) and predicts class probabilities.
@@ -31,6 +31,7 @@ pub mod params;
 pub mod rng;
 pub mod segment;
 pub mod store;
+pub mod vocab;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};

@@ -59,7 +59,7 @@ impl CheckCmd {
                 .zip(&counts)
                 .map(|(l, c)| format!("{l} {c}"))
                 .collect();
-            println!(
+            outln!(
                 "{}: ok, {} sentences, {} articles; {}",
                 path.display(),
                 examples.len(),

@@ -57,9 +57,9 @@ impl EvalCmd {
         let examples = self.data.read(&labels)?;
         let cv = evaluate::cross_validate(&params, &labels, &examples, k, self.seed)?;
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&cv)?);
+            outln!("{}", serde_json::to_string_pretty(&cv)?);
         } else {
-            print!("{cv}");
+            out!("{cv}");
         }
         Ok(())
     }
@@ -73,12 +73,12 @@ impl EvalCmd {
             if self.errors {
                 value["errors"] = errors(&model, &examples, &predictions).collect();
             }
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
             return Ok(());
         }
-        print!("{report}");
+        out!("{report}");
         if self.errors {
-            println!(
+            outln!(
                 "\nerrors (gold -> predicted, probabilities in label order {}):",
                 model.labels().joined()
             );
@@ -89,7 +89,7 @@ impl EvalCmd {
                     .flatten()
                     .map(|(_, p)| format!("{:.2}", p.as_f64().unwrap_or(0.0)))
                     .collect();
-                println!(
+                outln!(
                     "{}\t{} -> {}\t[{}]\t{}",
                     e["id"].as_str().unwrap_or(""),
                     e["gold"].as_str().unwrap_or(""),

@@ -8,6 +8,22 @@ use clap::{Args, Parser, Subcommand};
 use stance::corpus::{self, Example, Format};
 use stance::{Classifier, FeatureParams, LabelSet, LearnerKind, TrainParams};
 
+/// `println!` that returns an error instead of panicking when stdout is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// `print!` that returns an error instead of panicking when stdout is closed.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod check;
 mod classify;
 mod eval;

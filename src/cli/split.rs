@@ -48,7 +48,7 @@ impl SplitCmd {
         let (train, test) = corpus::split_by_article(&examples, self.test_fraction, self.seed);
         corpus::write_jsonl(&self.train, &train, &labels)?;
         corpus::write_jsonl(&self.test, &test, &labels)?;
-        println!(
+        outln!(
             "{}: {} sentences ({} articles); {}: {} sentences ({} articles)",
             self.train.display(),
             train.len(),

@@ -54,7 +54,7 @@ impl TrainCmd {
         model.info.data_sha256 = format!("{:x}", Sha256::digest(&bytes));
         if let (Some(path), Some(test)) = (&self.test, &test) {
             let (report, _) = evaluate::evaluate(&model, test)?;
-            println!(
+            outln!(
                 "held-out {}: macro-F1 {:.3}, accuracy {:.3}",
                 path.display(),
                 report.macro_f1,
@@ -67,9 +67,10 @@ impl TrainCmd {
         }
         if let Some(k) = self.cv {
             let cv = evaluate::cross_validate(&params, &labels, &examples, k, self.seed)?;
-            println!(
+            outln!(
                 "{k}-fold CV: macro-F1 {}, accuracy {}",
-                cv.macro_f1, cv.accuracy
+                cv.macro_f1,
+                cv.accuracy
             );
             model
                 .info
@@ -77,14 +78,13 @@ impl TrainCmd {
                 .push((format!("cv{k}:{}", self.data.data.display()), cv.pooled));
         }
         stance::store::save(&self.out, &model)?;
-        print_summary(&model, seconds, &self.out);
-        Ok(())
+        print_summary(&model, seconds, &self.out)
     }
 }
 
-fn print_summary(model: &Classifier, seconds: f64, out: &std::path::Path) {
+fn print_summary(model: &Classifier, seconds: f64, out: &std::path::Path) -> Result<()> {
     let info = &model.info;
-    println!(
+    outln!(
         "trained {} ({}) on {} sentences from {} articles in {seconds:.1} s",
         out.display(),
         model.params().kind.name(),
@@ -98,10 +98,11 @@ fn print_summary(model: &Classifier, seconds: f64, out: &std::path::Path) {
         .zip(&info.class_counts)
         .map(|(l, c)| format!("{l} {c}"))
         .collect();
-    println!("classes: {}", counts.join(", "));
-    println!(
+    outln!("classes: {}", counts.join(", "));
+    outln!(
         "features: {} (vocabulary {})",
         model.featurizer().dim(),
         model.featurizer().vocab_size()
     );
+    Ok(())
 }

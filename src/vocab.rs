@@ -1,0 +1,151 @@
+//! The tokenizer: BERT-style normalisation and pre-tokenisation from the
+//! `tokenizers` crate, with a WordPiece vocabulary built from the training
+//! sentences.
+//!
+//! The crate's own WordPiece trainer breaks ties between equally frequent
+//! merges by hash-map order, so two runs on the same data can disagree. The
+//! vocabulary here is chosen by counts with ties broken by the token's text,
+//! which makes a retrained model identical to the last: every character
+//! (alone and as a `##` continuation) so any word can be spelled, then
+//! words and word-start / continuation pieces by how many word occurrences
+//! they cover.
+
+use std::collections::BTreeMap;
+
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::{
+    Normalizer, OffsetReferential, OffsetType, PreTokenizedString, PreTokenizer, Tokenizer,
+};
+
+use crate::error::{Error, Result};
+
+/// The token for pieces the vocabulary cannot spell.
+pub const UNK: &str = "[UNK]";
+const CONTINUATION: &str = "##";
+/// Longest word-start or continuation piece considered, in characters.
+const MAX_PIECE: usize = 8;
+
+fn tk_error(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
+    Error::Tokenizer(e.to_string())
+}
+
+/// Trains a tokenizer with a WordPiece vocabulary of about `vocab_size` tokens.
+pub fn train(texts: &[&str], vocab_size: usize) -> Result<Tokenizer> {
+    let normalizer = BertNormalizer::new(true, true, Some(true), true);
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for text in texts {
+        for word in words(&normalizer, text)? {
+            *counts.entry(word).or_default() += 1;
+        }
+    }
+    let vocab: ahash::AHashMap<String, u32> = choose(&counts, vocab_size)
+        .into_iter()
+        .enumerate()
+        .map(|(id, token)| (token, id as u32))
+        .collect();
+    let model = WordPiece::builder()
+        .vocab(vocab)
+        .unk_token(UNK.into())
+        .continuing_subword_prefix(CONTINUATION.into())
+        .build()
+        .map_err(tk_error)?;
+    let mut tokenizer = Tokenizer::new(model);
+    tokenizer
+        .with_normalizer(Some(normalizer))
+        .map_err(tk_error)?;
+    tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
+    Ok(tokenizer)
+}
+
+/// The normalised words of a text, as the tokenizer will see them.
+fn words(normalizer: &BertNormalizer, text: &str) -> Result<Vec<String>> {
+    let mut pre = PreTokenizedString::from(text);
+    pre.normalize(|n| normalizer.normalize(n))
+        .map_err(tk_error)?;
+    BertPreTokenizer.pre_tokenize(&mut pre).map_err(tk_error)?;
+    Ok(pre
+        .get_splits(OffsetReferential::Normalized, OffsetType::Byte)
+        .into_iter()
+        .map(|(s, _, _)| s.to_string())
+        .collect())
+}
+
+/// Chooses the vocabulary in id order: `[UNK]`, every character and its
+/// continuation, then the most covering words and pieces (ties by text).
+fn choose(counts: &BTreeMap<String, u64>, vocab_size: usize) -> Vec<String> {
+    let mut chars: BTreeMap<String, ()> = BTreeMap::new();
+    let mut pieces: BTreeMap<String, u64> = BTreeMap::new();
+    for (word, &n) in counts {
+        let cs: Vec<char> = word.chars().collect();
+        for (i, c) in cs.iter().enumerate() {
+            let piece = if i == 0 {
+                c.to_string()
+            } else {
+                format!("{CONTINUATION}{c}")
+            };
+            chars.insert(piece, ());
+        }
+        if n >= 2 {
+            *pieces.entry(word.clone()).or_default() += n;
+        }
+        for len in 2..=MAX_PIECE.min(cs.len().saturating_sub(1)) {
+            let start: String = cs[..len].iter().collect();
+            let end: String = cs[cs.len() - len..].iter().collect();
+            *pieces.entry(start).or_default() += n;
+            *pieces.entry(format!("{CONTINUATION}{end}")).or_default() += n;
+        }
+    }
+    let mut vocab: Vec<String> = vec![UNK.to_string()];
+    vocab.extend(chars.into_keys());
+    let mut ranked: Vec<(String, u64)> = pieces.into_iter().filter(|(_, n)| *n >= 2).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let room = vocab_size.saturating_sub(vocab.len());
+    let mut seen: std::collections::HashSet<String> = vocab.iter().cloned().collect();
+    vocab.extend(
+        ranked
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| seen.insert(p.clone()))
+            .take(room),
+    );
+    vocab
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXTS: [&str; 4] = [
+        "Troops captured the town.",
+        "The troops retreated from the towns.",
+        "Counteroffensives stalled near the river.",
+        "The ministry said troops would stay.",
+    ];
+
+    #[test]
+    fn training_is_repeatable() {
+        let a = train(&TEXTS, 200).unwrap().to_string(false).unwrap();
+        let b = train(&TEXTS, 200).unwrap().to_string(false).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn unseen_words_are_spelled_not_lost() {
+        let tk = train(&TEXTS, 200).unwrap();
+        let enc = tk.encode("Mastermind", false).unwrap();
+        assert!(
+            !enc.get_tokens().iter().any(|t| t == UNK),
+            "{:?}",
+            enc.get_tokens()
+        );
+    }
+
+    #[test]
+    fn frequent_words_are_single_tokens() {
+        let tk = train(&TEXTS, 200).unwrap();
+        let enc = tk.encode("troops", false).unwrap();
+        assert_eq!(enc.get_tokens(), ["troops"]);
+    }
+}
