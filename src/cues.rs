@@ -3,6 +3,11 @@
 //! headline and link-line shapes, and a quotation left open by the
 //! sentence before.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
 /// A stretch of a sentence inside quotation marks, as byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quote {
@@ -26,21 +31,28 @@ pub struct Context {
 }
 
 /// Computes each sentence's context from the sentences of one article, in order.
-pub fn contexts<S: AsRef<str>>(sentences: &[S]) -> Vec<Context> {
+pub fn contexts<S: AsRef<str> + Sync>(sentences: &[S]) -> Vec<Context> {
+    // Whether a sentence leaves a quote open depends on whether one was open
+    // before it: work out both answers in parallel, then chain them.
+    let leaves_open: Vec<[bool; 2]> = sentences
+        .par_iter()
+        .map(|s| [false, true].map(|inside| leaves_quote_open(s.as_ref(), inside)))
+        .collect();
     let mut open = false;
     let mut out = Vec::with_capacity(sentences.len());
-    for (position, text) in sentences.iter().enumerate() {
-        let text = text.as_ref();
+    for (position, after) in leaves_open.iter().enumerate() {
         out.push(Context {
             position,
             inside_quote: open,
         });
-        // A blank-line paragraph usually closes a runaway quote; a sentence
-        // that opens a quote without closing it carries it to the next one.
-        let quotes = quotes(text, open);
-        open = quotes.last().is_some_and(|q| !q.closed);
+        open = after[usize::from(open)];
     }
     out
+}
+
+/// Whether a sentence that starts inside (or outside) a quotation ends inside one.
+fn leaves_quote_open(text: &str, inside: bool) -> bool {
+    quotes(text, inside).last().is_some_and(|q| !q.closed)
 }
 
 fn is_word_char(c: Option<char>) -> bool {
@@ -533,10 +545,72 @@ const LINK_STARTS: &[&str] = &[
     "recommended",
 ];
 
-/// A lower-cased word of the sentence and its byte offset.
+// Word classes of the lexicon, as bits.
+const IS_REPORTING: u8 = 1;
+const IS_OFFICIAL: u8 = 2;
+const IS_NON_OFFICIAL: u8 = 4;
+const IS_MILITARY: u8 = 8;
+const IS_POLICY: u8 = 16;
+const IS_FUTURE: u8 = 32;
+const IS_FIRST_PERSON: u8 = 64;
+
+/// Every listed word with the classes it belongs to, built once.
+fn lexicon() -> &'static HashMap<&'static str, u8> {
+    static LEXICON: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let mut map = HashMap::new();
+        let lists: [(&[&str], u8); 7] = [
+            (REPORTING, IS_REPORTING),
+            (OFFICIAL, IS_OFFICIAL),
+            (NON_OFFICIAL, IS_NON_OFFICIAL),
+            (MILITARY, IS_MILITARY),
+            (POLICY, IS_POLICY),
+            (FUTURE, IS_FUTURE),
+            (FIRST_PERSON, IS_FIRST_PERSON),
+        ];
+        for (list, bit) in lists {
+            for word in list {
+                *map.entry(*word).or_insert(0) |= bit;
+            }
+        }
+        map
+    })
+}
+
+/// A word of the sentence: where it starts, its lexicon classes, and
+/// whether it is a number.
 struct Word {
-    lower: String,
     start: usize,
+    classes: u8,
+    number: bool,
+}
+
+impl Word {
+    fn new(word: &str, start: usize) -> Self {
+        // Most words are short ASCII: lower-case them on the stack.
+        let mut buf = [0u8; 24];
+        let classes = if word.len() <= buf.len() && word.is_ascii() {
+            buf[..word.len()].copy_from_slice(word.as_bytes());
+            buf[..word.len()].make_ascii_lowercase();
+            let lower = std::str::from_utf8(&buf[..word.len()]).unwrap_or("");
+            lexicon().get(lower).copied().unwrap_or(0)
+        } else {
+            lexicon()
+                .get(word.to_lowercase().as_str())
+                .copied()
+                .unwrap_or(0)
+        };
+        let number = word.bytes().all(|b| b.is_ascii_digit());
+        Word {
+            start,
+            classes,
+            number,
+        }
+    }
+
+    fn is(&self, class: u8) -> bool {
+        self.classes & class != 0
+    }
 }
 
 fn words(text: &str) -> Vec<Word> {
@@ -549,10 +623,7 @@ fn words(text: &str) -> Vec<Word> {
         match (c.is_alphanumeric(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Word {
-                    lower: text[s..i].to_lowercase(),
-                    start: s,
-                });
+                out.push(Word::new(&text[s..i], s));
                 start = None;
             }
             _ => {}
@@ -570,20 +641,10 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
     let quotes = quotes(text, ctx.inside_quote);
     let words = words(text);
     let n = words.len().max(1) as f32;
-    let inside = |w: &Word| in_any(&quotes, w.start);
-    let count_out = |list: &[&str]| {
-        words
-            .iter()
-            .filter(|w| !inside(w) && list.contains(&w.lower.as_str()))
-            .count()
-    };
-    let count_all = |list: &[&str]| {
-        words
-            .iter()
-            .filter(|w| list.contains(&w.lower.as_str()))
-            .count()
-    };
-    let quoted_words = words.iter().filter(|w| inside(w)).count();
+    let quoted: Vec<bool> = words.iter().map(|w| in_any(&quotes, w.start)).collect();
+    let outside = |class: u8| words.iter().zip(&quoted).any(|(w, q)| !q && w.is(class));
+    let count = |class: u8| words.iter().filter(|w| w.is(class)).count();
+    let quoted_words = quoted.iter().filter(|q| **q).count();
     let longest = quotes
         .iter()
         .map(|q| {
@@ -596,30 +657,35 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
         .unwrap_or(0);
     let marked = quotes.iter().any(|q| q.opened || q.closed);
     let last_close = quotes.iter().filter(|q| q.closed).map(|q| q.end).max();
-    let tail_reporting = last_close.is_some_and(|end| {
-        words
-            .iter()
-            .any(|w| w.start > end && REPORTING.contains(&w.lower.as_str()))
-    });
+    let tail_reporting =
+        last_close.is_some_and(|end| words.iter().any(|w| w.start > end && w.is(IS_REPORTING)));
     let colon_quote = quotes.iter().any(|q| {
         q.opened
             && text[..q.start]
                 .trim_end_matches(['"', '“', '‘', '\'', ' '])
                 .ends_with(':')
     });
-    let reporting = count_out(REPORTING) > 0;
-    let official = count_out(OFFICIAL) > 0;
-    let non_official = count_out(NON_OFFICIAL) > 0;
+    let reporting = outside(IS_REPORTING);
+    let official = outside(IS_OFFICIAL);
+    let non_official = outside(IS_NON_OFFICIAL);
     let first_person = words
         .iter()
-        .any(|w| inside(w) && FIRST_PERSON.contains(&w.lower.as_str()));
+        .zip(&quoted)
+        .any(|(w, q)| *q && w.is(IS_FIRST_PERSON));
     let trimmed = text.trim();
-    let lower = trimmed.to_lowercase();
+    let head: String = trimmed
+        .chars()
+        .take(24)
+        .flat_map(char::to_lowercase)
+        .collect();
     let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count().max(1) as f32;
     let caps = trimmed.chars().filter(|c| c.is_uppercase()).count() as f32 / letters;
     let end_punct = trimmed
         .trim_end_matches(['"', '”', '’', '\'', ')'])
         .ends_with(['.', '!', '?', ':', '…']);
+    let no_comment = NO_COMMENT
+        .iter()
+        .any(|p| contains_ignore_ascii_case(trimmed, p));
     let long_quote = longest >= 4;
     let b = |v: bool| if v { 1.0 } else { 0.0 };
     [
@@ -637,22 +703,16 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
         b(official),
         b(non_official),
         b(first_person),
-        (count_all(MILITARY) as f32 / 3.0).min(1.0),
-        (count_all(POLICY) as f32 / 3.0).min(1.0),
-        b(count_all(FUTURE) > 0),
-        b(words
-            .iter()
-            .any(|w| w.lower.chars().all(|c| c.is_ascii_digit()))),
+        (count(IS_MILITARY) as f32 / 3.0).min(1.0),
+        (count(IS_POLICY) as f32 / 3.0).min(1.0),
+        b(count(IS_FUTURE) > 0),
+        b(words.iter().any(|w| w.number)),
         caps,
         b(!end_punct),
         b(words.len() < 6),
-        b(LINK_STARTS.iter().any(|s| lower.starts_with(s))),
-        b(lower.starts_with("by ") && words.len() <= 8),
-        b(lower.contains("declined to comment")
-            || lower.contains("could not confirm")
-            || lower.contains("could not be reached")
-            || lower.contains("did not respond")
-            || lower.contains("no immediate comment")),
+        b(LINK_STARTS.iter().any(|s| head.starts_with(s))),
+        b(head.starts_with("by ") && words.len() <= 8),
+        b(no_comment),
         b(ctx.position == 0),
         (ctx.position as f32 / 20.0).min(1.0),
         b(trimmed.ends_with('?')),
@@ -663,6 +723,21 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
         b(ctx.inside_quote && !marked),
         b(long_quote && !reporting && !colon_quote),
     ]
+}
+
+const NO_COMMENT: &[&str] = &[
+    "declined to comment",
+    "could not confirm",
+    "could not be reached",
+    "did not respond",
+    "no immediate comment",
+];
+
+/// Whether `hay` contains the lower-case ASCII `needle`, ignoring ASCII case.
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tokenizers::Tokenizer;
 use crate::cues::{self, Context};
 use crate::error::{Error, Result};
 use crate::params::FeatureParams;
-use crate::vocab::{self, UNK};
+use crate::vocab::{self, CachedTokenizer, UNK};
 
 /// A sparse feature vector: (column, value) pairs in increasing column order.
 pub type SparseRow = Vec<(u32, f32)>;
@@ -57,7 +57,7 @@ pub struct Featurizer {
 /// What is rebuilt from the stored fields after loading.
 #[derive(Debug, Clone)]
 struct Runtime {
-    tokenizer: Tokenizer,
+    tokenizer: CachedTokenizer,
     column: FxHashMap<u64, u32>,
 }
 
@@ -70,7 +70,7 @@ impl Featurizer {
         labels: &[usize],
         n_classes: usize,
     ) -> Result<Self> {
-        let tokenizer = vocab::train(texts, params.vocab_size)?;
+        let tokenizer = CachedTokenizer::new(vocab::train(texts, params.vocab_size)?);
         let bags: Vec<Vec<u64>> = texts
             .par_iter()
             .zip(contexts)
@@ -78,6 +78,7 @@ impl Featurizer {
             .collect::<Result<_>>()?;
         let (keys, idf) = select(&bags, labels, n_classes, params);
         let tokenizer_json = tokenizer
+            .inner()
             .to_string(false)
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
         let mut featurizer = Featurizer {
@@ -87,7 +88,7 @@ impl Featurizer {
             idf,
             runtime: None,
         };
-        featurizer.prepare()?;
+        featurizer.attach(tokenizer);
         Ok(featurizer)
     }
 
@@ -96,6 +97,12 @@ impl Featurizer {
         let tokenizer: Tokenizer = self.tokenizer_json.parse().map_err(
             |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string()),
         )?;
+        self.attach(CachedTokenizer::new(tokenizer));
+        Ok(())
+    }
+
+    /// Installs the runtime: the tokenizer and the column index of the keys.
+    fn attach(&mut self, tokenizer: CachedTokenizer) {
         let column = self
             .keys
             .iter()
@@ -103,7 +110,6 @@ impl Featurizer {
             .map(|(i, k)| (*k, i as u32))
             .collect();
         self.runtime = Some(Runtime { tokenizer, column });
-        Ok(())
     }
 
     fn runtime(&self) -> &Runtime {
@@ -124,7 +130,7 @@ impl Featurizer {
 
     /// The vocabulary size of the trained tokenizer.
     pub fn vocab_size(&self) -> usize {
-        self.runtime().tokenizer.get_vocab_size(true)
+        self.runtime().tokenizer.inner().get_vocab_size(true)
     }
 
     /// Computes the feature vector of one sentence in its context.
@@ -176,7 +182,7 @@ impl Featurizer {
         if col >= self.keys.len() {
             return cues::NAMES[col - self.keys.len()].to_string();
         }
-        let tokenizer = &self.runtime().tokenizer;
+        let tokenizer = self.runtime().tokenizer.inner();
         let token = |id: u32| match id {
             BOUNDARY => "<s>".to_string(),
             id => tokenizer.id_to_token(id).unwrap_or_else(|| UNK.into()),
@@ -202,15 +208,12 @@ pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
 }
 
 /// The n-gram keys of a sentence, with repeats (their count is the term frequency).
-fn ngram_keys(tokenizer: &Tokenizer, text: &str, ctx: Context) -> Result<Vec<u64>> {
-    let encoding = tokenizer
-        .encode(text, false)
-        .map_err(|e| Error::Tokenizer(e.to_string()))?;
+fn ngram_keys(tokenizer: &CachedTokenizer, text: &str, ctx: Context) -> Result<Vec<u64>> {
+    let tokens = tokenizer.tokens(text)?;
     let quotes = cues::quotes(text, ctx.inside_quote);
-    let ids = encoding.get_ids();
-    let mut keys = Vec::with_capacity(ids.len() * 3 + 1);
+    let mut keys = Vec::with_capacity(tokens.len() * 3 + 1);
     let mut prev = BOUNDARY;
-    for (&id, &(start, _)) in ids.iter().zip(encoding.get_offsets()) {
+    for (id, start) in tokens {
         let quoted = quotes.iter().any(|q| start >= q.start && start < q.end);
         keys.push(key(KIND_UNIGRAM, id, 0));
         keys.push(key(if quoted { KIND_QUOTED } else { KIND_UNQUOTED }, id, 0));

@@ -7,6 +7,8 @@
 //! follow, unless the word before the full stop is an abbreviation or an
 //! initial.
 
+use rayon::prelude::*;
+
 /// A sentence's place in the text, as byte offsets (`text[start..end]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -35,8 +37,32 @@ const OPENERS: &[char] = &['"', '“', '‘', '\'', '(', '[', '«'];
 
 /// Splits an article into sentences.
 pub fn split(text: &str) -> Vec<Span> {
+    // Lines split independently, so a large input is cut into blocks of
+    // whole lines that the worker threads split in parallel.
+    const BLOCK: usize = 1 << 16;
+    if text.len() <= BLOCK {
+        return split_block(text, 0);
+    }
+    let mut blocks = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + BLOCK).min(text.len());
+        while end < text.len() && text.as_bytes()[end - 1] != b'\n' {
+            end += 1;
+        }
+        blocks.push((start, end));
+        start = end;
+    }
+    blocks
+        .into_par_iter()
+        .flat_map_iter(|(s, e)| split_block(&text[s..e], s))
+        .collect()
+}
+
+/// Splits a run of whole lines that starts at byte `offset` of the text.
+fn split_block(text: &str, offset: usize) -> Vec<Span> {
     let mut spans = Vec::new();
-    let mut line_start = 0;
+    let mut line_start = offset;
     for line in text.split('\n') {
         let skip = metadata_prefix(line);
         split_line(&line[skip..], line_start + skip, &mut spans);
@@ -227,6 +253,18 @@ mod tests {
     fn date_stamp_is_metadata() {
         let text = " date 2021-08-10 The talks began. More followed.";
         assert_eq!(sentences(text), ["The talks began.", "More followed."]);
+    }
+
+    #[test]
+    fn large_inputs_split_like_small_ones() {
+        let text = "One sentence here. Another one.\nA line without stop\n".repeat(5000);
+        let spans = split(&text);
+        assert_eq!(spans.len(), 15000);
+        assert!(spans.windows(2).all(|w| w[0].end <= w[1].start));
+        assert_eq!(
+            &text[spans[14999].start..spans[14999].end],
+            "A line without stop"
+        );
     }
 
     #[test]

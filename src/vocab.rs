@@ -10,7 +10,9 @@
 //! words and word-start / continuation pieces by how many word occurrences
 //! they cover.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
@@ -113,6 +115,92 @@ fn choose(counts: &BTreeMap<String, u64>, vocab_size: usize) -> Vec<String> {
     vocab
 }
 
+/// A tokenizer that remembers how it split each white-space-delimited
+/// chunk of text. The BERT pre-tokenizer never joins across white space and
+/// the normaliser works character by character, so a chunk splits the same
+/// alone as in its sentence; news repeats its words, so most chunks are
+/// looked up rather than tokenized again.
+#[derive(Debug, Clone)]
+pub struct CachedTokenizer {
+    tokenizer: Tokenizer,
+    /// Tells this tokenizer's cache entries from another's on the same thread.
+    instance: u64,
+}
+
+/// A chunk's tokens: (token id, byte offset of the token in the chunk).
+type Split = Box<[(u32, u32)]>;
+
+/// Per-thread caches, one per tokenizer instance.
+type Caches = HashMap<u64, HashMap<Box<str>, Split>>;
+
+thread_local! {
+    static CACHES: RefCell<Caches> = RefCell::new(HashMap::new());
+}
+
+/// Entries a thread keeps for one tokenizer before starting afresh.
+const CACHE_LIMIT: usize = 1 << 18;
+
+impl CachedTokenizer {
+    /// Wraps a tokenizer.
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        CachedTokenizer {
+            tokenizer,
+            instance: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The wrapped tokenizer.
+    pub fn inner(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// The token ids of a text with each token's byte offset in the text.
+    pub fn tokens(&self, text: &str) -> Result<Vec<(u32, usize)>> {
+        CACHES.with(|caches| {
+            let mut caches = caches.borrow_mut();
+            if caches.len() > 8 {
+                caches.clear(); // many short-lived models (cross-validation): keep memory flat
+            }
+            let cache = caches.entry(self.instance).or_default();
+            if cache.len() > CACHE_LIMIT {
+                cache.clear();
+            }
+            let mut out = Vec::new();
+            for (start, chunk) in chunks(text) {
+                if let Some(split) = cache.get(chunk) {
+                    out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
+                    continue;
+                }
+                let split = self.split(chunk)?;
+                out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
+                cache.insert(chunk.into(), split);
+            }
+            Ok(out)
+        })
+    }
+
+    fn split(&self, chunk: &str) -> Result<Split> {
+        let encoding = self
+            .tokenizer
+            .encode(chunk, false)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        Ok(encoding
+            .get_ids()
+            .iter()
+            .zip(encoding.get_offsets())
+            .map(|(&id, &(at, _))| (id, at as u32))
+            .collect())
+    }
+}
+
+/// The white-space-delimited chunks of a text with their byte offsets.
+fn chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(char::is_whitespace)
+        .filter(|c| !c.is_empty())
+        .map(move |c| (c.as_ptr() as usize - text.as_ptr() as usize, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +227,26 @@ mod tests {
             !enc.get_tokens().iter().any(|t| t == UNK),
             "{:?}",
             enc.get_tokens()
+        );
+    }
+
+    #[test]
+    fn cached_tokens_match_whole_text_encoding() {
+        let tk = train(&TEXTS, 200).unwrap();
+        let text = "The  ministry's troops, \"retreated\" near\tthe river.";
+        let whole = tk.encode(text, false).unwrap();
+        let expected: Vec<(u32, usize)> = whole
+            .get_ids()
+            .iter()
+            .zip(whole.get_offsets())
+            .map(|(&i, &(s, _))| (i, s))
+            .collect();
+        let cached = CachedTokenizer::new(tk);
+        assert_eq!(cached.tokens(text).unwrap(), expected);
+        assert_eq!(
+            cached.tokens(text).unwrap(),
+            expected,
+            "second call, from the cache"
         );
     }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use rayon::prelude::*;
 use serde_json::json;
 
 use stance::classifier::Labelled;
@@ -63,19 +64,39 @@ impl ClassifyCmd {
                     .join("\t")
             )?;
         }
-        for (i, (item, &(start, end))) in labelled.iter().zip(&offsets).enumerate() {
-            let sentence = &text[item.span.start..item.span.end];
-            let explained = self.explanation(&model, sentence, item)?;
-            match self.format.as_str() {
-                "jsonl" => {
-                    write_json(&mut out, &model, i, (start, end), sentence, item, explained)?
-                }
-                "tsv" => write_tsv(&mut out, &model, i, (start, end), sentence, item)?,
-                _ => write_text(&mut out, &model, sentence, item, explained)?,
-            }
+        // Rendering is a good share of the work on large inputs: do it on the
+        // worker threads, then write the pieces in input order.
+        let rendered: Vec<Vec<u8>> = labelled
+            .par_iter()
+            .zip(offsets.par_iter())
+            .enumerate()
+            .map(|(i, (item, &offset))| self.render(&model, &text, i, offset, item))
+            .collect::<Result<_>>()?;
+        for piece in rendered {
+            out.write_all(&piece)?;
         }
         out.flush()?;
         Ok(())
+    }
+
+    /// One sentence's output lines in the chosen format.
+    fn render(
+        &self,
+        model: &Classifier,
+        text: &str,
+        index: usize,
+        offset: (usize, usize),
+        item: &Labelled,
+    ) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        let sentence = &text[item.span.start..item.span.end];
+        let explained = self.explanation(model, sentence, item)?;
+        match self.format.as_str() {
+            "jsonl" => write_json(&mut buf, model, index, offset, sentence, item, explained)?,
+            "tsv" => write_tsv(&mut buf, model, index, offset, sentence, item)?,
+            _ => write_text(&mut buf, model, sentence, item, explained)?,
+        }
+        Ok(buf)
     }
 
     /// Reads the article; invalid UTF-8 is replaced rather than refused, so
