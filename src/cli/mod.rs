@@ -168,6 +168,15 @@ impl ParamArgs {
 
 /// Sets the number of worker threads (0: one per core).
 pub fn set_threads(threads: usize) -> Result<()> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    // ndarray's matrix products (the bulk of logistic-regression training)
+    // use their own threads, sized from this variable on first use.
+    if std::env::var_os("MATMUL_NUM_THREADS").is_none() {
+        std::env::set_var("MATMUL_NUM_THREADS", threads.to_string());
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
