@@ -21,31 +21,66 @@ pub struct Quote {
     pub closed: bool,
 }
 
-/// What the sentences before this one leave behind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a sentence's neighbours in its article tell about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Context {
     /// The sentence's 0-based position in its article.
     pub position: usize,
     /// Whether an earlier sentence opened a quotation that is still open.
     pub inside_quote: bool,
+    /// The topic of the sentence before (zero at the start).
+    pub before: Topic,
+    /// The topic of the sentence after (zero at the end).
+    pub after: Topic,
+}
+
+/// How military and how political a sentence's words are, each in `0..=1`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Topic {
+    /// Share of the military lexicon's words, scaled and capped at 1.
+    pub military: f32,
+    /// Share of the policy lexicon's words, scaled and capped at 1.
+    pub policy: f32,
+}
+
+impl Topic {
+    /// The topic of a sentence.
+    pub fn of(text: &str) -> Self {
+        let words = words(text);
+        let count = |class: u8| words.iter().filter(|w| w.is(class)).count() as f32;
+        Topic {
+            military: (count(IS_MILITARY) / 3.0).min(1.0),
+            policy: (count(IS_POLICY) / 3.0).min(1.0),
+        }
+    }
 }
 
 /// Computes each sentence's context from the sentences of one article, in order.
 pub fn contexts<S: AsRef<str> + Sync>(sentences: &[S]) -> Vec<Context> {
     // Whether a sentence leaves a quote open depends on whether one was open
     // before it: work out both answers in parallel, then chain them.
-    let leaves_open: Vec<[bool; 2]> = sentences
+    let facts: Vec<([bool; 2], Topic)> = sentences
         .par_iter()
-        .map(|s| [false, true].map(|inside| leaves_quote_open(s.as_ref(), inside)))
+        .map(|s| {
+            let s = s.as_ref();
+            (
+                [false, true].map(|inside| leaves_quote_open(s, inside)),
+                Topic::of(s),
+            )
+        })
         .collect();
     let mut open = false;
     let mut out = Vec::with_capacity(sentences.len());
-    for (position, after) in leaves_open.iter().enumerate() {
+    for (position, (after_open, _)) in facts.iter().enumerate() {
         out.push(Context {
             position,
             inside_quote: open,
+            before: position
+                .checked_sub(1)
+                .map_or(Topic::default(), |p| facts[p].1),
+            after: facts.get(position + 1).map_or(Topic::default(), |f| f.1),
         });
-        open = after[usize::from(open)];
+        open = after_open[usize::from(open)];
     }
     out
 }
@@ -158,10 +193,14 @@ pub const NAMES: &[&str] = &[
     "cue:quote_reporting_verb",
     "cue:carried_quote_no_marks",
     "cue:long_quote_no_speaker",
+    "cue:military_before",
+    "cue:policy_before",
+    "cue:military_after",
+    "cue:policy_after",
 ];
 
 /// The number of cue features.
-pub const COUNT: usize = 33;
+pub const COUNT: usize = 37;
 
 const REPORTING: &[&str] = &[
     "said",
@@ -1101,6 +1140,10 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
         b(marked && reporting),
         b(ctx.inside_quote && !marked),
         b(long_quote && !reporting && !colon_quote),
+        ctx.before.military,
+        ctx.before.policy,
+        ctx.after.military,
+        ctx.after.policy,
     ]
 }
 
