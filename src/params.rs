@@ -83,7 +83,7 @@ impl Default for TrainParams {
             features: FeatureParams::default(),
             kind: LearnerKind::Logistic,
             alpha: 1.0,
-            max_iter: 300,
+            max_iter: 80,
             smoothing: 1e-3,
             balance: true,
         }

@@ -1,0 +1,43 @@
+//! The default model shipped in `models/` works right after cloning.
+
+mod common;
+
+#[test]
+fn default_model_labels_the_seed_article() {
+    let article = common::fixture("seed-article.txt");
+    let out = common::ok(&["classify", article.to_str().unwrap(), "--format", "jsonl"]);
+    let gold: Vec<String> = std::fs::read_to_string(common::fixture("seed-article.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["label"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let predicted: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["label"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(predicted.len(), 13);
+    let right = gold.iter().zip(&predicted).filter(|(g, p)| g == p).count();
+    assert!(right >= 10, "only {right} of 13 right: {predicted:?}");
+}
+
+#[test]
+fn default_model_carries_its_training_record() {
+    let model = stance::store::load(&common::repo("models/default.model")).unwrap();
+    assert_eq!(model.labels(), &stance::LabelSet::default());
+    assert!(model.info.sentences >= 8000);
+    assert_eq!(model.info.data_sha256.len(), 64);
+    assert!(
+        !model.info.metrics.is_empty(),
+        "held-out metrics are recorded"
+    );
+}
