@@ -20,9 +20,10 @@ pub struct Span {
 
 /// Abbreviations after which a full stop never ends a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm",
-    "cmdr", "cdr", "brig", "sen", "sens", "rep", "reps", "gov", "pres", "st", "mt", "ft", "jr",
-    "sr", "rev", "hon", "messrs", "gens", "vs", "approx", "dept", "est", "fig",
+    "mr", "lieut", "supt", "insp", "cmdt", "comdr", "det", "col", "sr", "mrs", "ms", "dr", "prof",
+    "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm", "cmdr", "cdr", "brig", "sen",
+    "sens", "rep", "reps", "gov", "pres", "st", "mt", "ft", "jr", "sr", "rev", "hon", "messrs",
+    "gens", "vs", "approx", "dept", "est", "fig",
 ];
 
 /// Abbreviations that only hold when a number follows (`No. 2`, `Jan. 5`).
@@ -152,7 +153,11 @@ fn is_abbreviation(before: &str, next: char) -> bool {
     if first.is_uppercase() && chars.next().is_none() {
         return true; // an initial: "John F. Kennedy"
     }
-    if word.contains('.') && word.chars().all(|ch| ch.is_alphabetic() || ch == '.') {
+    if word.contains('.')
+        && word
+            .chars()
+            .all(|ch| ch.is_alphabetic() || ch == '.' || ch == '-')
+    {
         return true; // a dotted acronym: "U.S.", "U.N."
     }
     let lower = word.to_lowercase();
@@ -218,6 +223,14 @@ mod tests {
     #[test]
     fn question_inside_quote_followed_by_lowercase_is_one_sentence() {
         assert_eq!(sentences("\"Why now?\" she asked. Then quiet.").len(), 2);
+    }
+
+    #[test]
+    fn ranks_with_odd_abbreviations_hold() {
+        assert_eq!(
+            sentences("Lieut. Col. Bernard Oduya and Ch.-Supt. Moti Levanon spoke.").len(),
+            1
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fails, fixture, ok, small_model, stance};
+use common::{classify_stdin, fails, fixture, ok, small_model};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -209,17 +209,7 @@ fn bad_hyperparameters_are_named() {
 #[test]
 fn a_one_megabyte_line_is_classified() {
     let line = "word ".repeat(200_000);
-    let out = stance(
-        &[
-            "classify",
-            "-",
-            "--model",
-            s(small_model()),
-            "--format",
-            "tsv",
-        ],
-        Some(line.as_bytes()),
-    );
+    let out = classify_stdin(line.as_bytes(), &["--format", "tsv"]);
     assert!(
         out.status.success(),
         "{}",
@@ -233,17 +223,7 @@ fn binary_junk_is_classified_without_a_crash() {
     let junk: Vec<u8> = (0..20_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let out = stance(
-        &[
-            "classify",
-            "-",
-            "--model",
-            s(small_model()),
-            "--format",
-            "jsonl",
-        ],
-        Some(&junk),
-    );
+    let out = classify_stdin(&junk, &["--format", "jsonl"]);
     assert!(
         out.status.success(),
         "{}",

@@ -6,25 +6,8 @@ mod common;
 fn default_model_labels_the_seed_article() {
     let article = common::fixture("seed-article.txt");
     let out = common::ok(&["classify", article.to_str().unwrap(), "--format", "jsonl"]);
-    let gold: Vec<String> = std::fs::read_to_string(common::fixture("seed-article.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["label"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    let predicted: Vec<String> = out
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["label"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let gold = common::fixture_field("seed-article.jsonl", "label");
+    let predicted = common::jsonl_field(&out, "label");
     assert_eq!(predicted.len(), 13);
     let right = gold.iter().zip(&predicted).filter(|(g, p)| g == p).count();
     assert!(right >= 10, "only {right} of 13 right: {predicted:?}");

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, ok, small_model, stance};
+use common::{classify_stdin, fixture, ok, small_model};
 
 fn s(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
@@ -133,16 +133,9 @@ fn classify_jsonl_offsets_slice_the_input() {
 
 #[test]
 fn classify_reads_standard_input_and_prints_tsv() {
-    let out = stance(
-        &[
-            "classify",
-            "-",
-            "--model",
-            s(small_model()),
-            "--format",
-            "tsv",
-        ],
-        Some(b"Troops shelled the town.\nThe minister said talks will resume.\n"),
+    let out = classify_stdin(
+        b"Troops shelled the town.\nThe minister said talks will resume.\n",
+        &["--format", "tsv"],
     );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -155,36 +148,16 @@ fn classify_reads_standard_input_and_prints_tsv() {
 #[test]
 fn one_sentence_per_line_gives_that_many_sentences() {
     let input = "first line without stop\nsecond line. still second? no, split\nthird line\n";
-    let out = stance(
-        &[
-            "classify",
-            "-",
-            "--model",
-            s(small_model()),
-            "--format",
-            "jsonl",
-        ],
-        Some(input.as_bytes()),
-    );
+    let out = classify_stdin(input.as_bytes(), &["--format", "jsonl"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 3, "{text}");
 }
 
 #[test]
 fn explain_lists_features_for_each_sentence() {
-    let out = stance(
-        &[
-            "classify",
-            "-",
-            "--model",
-            s(small_model()),
-            "--format",
-            "jsonl",
-            "--explain",
-            "--top",
-            "3",
-        ],
-        Some("\"We will not retreat,\" the defence minister said.".as_bytes()),
+    let out = classify_stdin(
+        "\"We will not retreat,\" the defence minister said.".as_bytes(),
+        &["--format", "jsonl", "--explain", "--top", "3"],
     );
     let v: serde_json::Value =
         serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();

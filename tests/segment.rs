@@ -7,16 +7,7 @@ mod common;
 #[test]
 fn seed_article_splits_into_its_labelled_sentences() {
     let text = std::fs::read_to_string(common::fixture("seed-article.txt")).unwrap();
-    let expected: Vec<String> = std::fs::read_to_string(common::fixture("seed-article.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let expected = common::fixture_field("seed-article.jsonl", "text");
     let got: Vec<&str> = segment::split(&text)
         .iter()
         .map(|s| &text[s.start..s.end])

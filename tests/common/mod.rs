@@ -87,3 +87,29 @@ pub fn small_model() -> &'static Path {
         path
     })
 }
+
+/// Classifies `input` from standard input with the small model and extra arguments.
+pub fn classify_stdin(input: &[u8], extra: &[&str]) -> Output {
+    let model = small_model().to_str().expect("UTF-8 path").to_string();
+    let mut args = vec!["classify", "-", "--model", model.as_str()];
+    args.extend_from_slice(extra);
+    stance(&args, Some(input))
+}
+
+/// One string field of every JSON line of a text.
+pub fn jsonl_field(text: &str, field: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v[field].as_str().expect("a string field").to_string()
+        })
+        .collect()
+}
+
+/// One string field of every line of a JSON Lines fixture.
+pub fn fixture_field(name: &str, field: &str) -> Vec<String> {
+    jsonl_field(
+        &std::fs::read_to_string(fixture(name)).expect("fixture"),
+        field,
+    )
+}
