@@ -3,10 +3,10 @@
 //! headline and link-line shapes, and a quotation left open by the
 //! sentence before.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 /// A stretch of a sentence inside quotation marks, as byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -973,10 +973,10 @@ const IS_FUTURE: u8 = 32;
 const IS_FIRST_PERSON: u8 = 64;
 
 /// Every listed word with the classes it belongs to, built once.
-fn lexicon() -> &'static HashMap<&'static str, u8> {
-    static LEXICON: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+fn lexicon() -> &'static FxHashMap<&'static str, u8> {
+    static LEXICON: OnceLock<FxHashMap<&'static str, u8>> = OnceLock::new();
     LEXICON.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = FxHashMap::default();
         let lists: [(&[&str], u8); 7] = [
             (REPORTING, IS_REPORTING),
             (OFFICIAL, IS_OFFICIAL),
@@ -1032,47 +1032,99 @@ impl Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 5);
     let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push(Word::new(&text[s..i], s));
-                start = None;
+    let mut push = |s: usize, i: usize| out.push(Word::new(&text[s..i], s));
+    if text.is_ascii() {
+        // The common case: byte tests instead of Unicode classes.
+        for (i, b) in text.bytes().enumerate() {
+            match (b.is_ascii_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    push(s, i);
+                    start = None;
+                }
+                _ => {}
             }
-            _ => {}
         }
+    } else {
+        for (i, c) in text.char_indices() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    push(s, i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(s) = start {
+        push(s, text.len());
     }
     out
 }
 
-fn in_any(quotes: &[Quote], at: usize) -> bool {
-    quotes.iter().any(|q| at >= q.start && at < q.end)
+/// What one pass over a sentence's words finds.
+struct Tally {
+    /// Lexicon classes of the words outside quotation marks, or-ed together.
+    outside: u8,
+    military: usize,
+    policy: usize,
+    future: usize,
+    quoted_words: usize,
+    longest_quote: usize,
+    first_person_quoted: bool,
+    number: bool,
+}
+
+impl Tally {
+    fn of(words: &[Word], quotes: &[Quote]) -> Self {
+        let mut per_quote = vec![0usize; quotes.len()];
+        let mut t = Tally {
+            outside: 0,
+            military: 0,
+            policy: 0,
+            future: 0,
+            quoted_words: 0,
+            longest_quote: 0,
+            first_person_quoted: false,
+            number: false,
+        };
+        for w in words {
+            match quotes
+                .iter()
+                .position(|q| w.start >= q.start && w.start < q.end)
+            {
+                Some(i) => {
+                    t.quoted_words += 1;
+                    per_quote[i] += 1;
+                    t.first_person_quoted |= w.is(IS_FIRST_PERSON);
+                }
+                None => t.outside |= w.classes,
+            }
+            t.military += usize::from(w.is(IS_MILITARY));
+            t.policy += usize::from(w.is(IS_POLICY));
+            t.future += usize::from(w.is(IS_FUTURE));
+            t.number |= w.number;
+        }
+        t.longest_quote = per_quote.into_iter().max().unwrap_or(0);
+        t
+    }
 }
 
 /// Computes the cue vector of a sentence in its context.
 pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
-    let quotes = quotes(text, ctx.inside_quote);
+    features_with(text, ctx, &quotes(text, ctx.inside_quote))
+}
+
+/// [`features`] with the sentence's quotes already found.
+pub fn features_with(text: &str, ctx: Context, quotes: &[Quote]) -> [f32; COUNT] {
     let words = words(text);
     let n = words.len().max(1) as f32;
-    let quoted: Vec<bool> = words.iter().map(|w| in_any(&quotes, w.start)).collect();
-    let outside = |class: u8| words.iter().zip(&quoted).any(|(w, q)| !q && w.is(class));
-    let count = |class: u8| words.iter().filter(|w| w.is(class)).count();
-    let quoted_words = quoted.iter().filter(|q| **q).count();
-    let longest = quotes
-        .iter()
-        .map(|q| {
-            words
-                .iter()
-                .filter(|w| w.start >= q.start && w.start < q.end)
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
+    let tally = Tally::of(&words, quotes);
+    let quoted_words = tally.quoted_words;
+    let longest = tally.longest_quote;
     let marked = quotes.iter().any(|q| q.opened || q.closed);
     let last_close = quotes.iter().filter(|q| q.closed).map(|q| q.end).max();
     let tail_reporting =
@@ -1083,27 +1135,34 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
                 .trim_end_matches(['"', '“', '‘', '\'', ' '])
                 .ends_with(':')
     });
+    let outside = |class: u8| tally.outside & class != 0;
+    let count = |class: u8| match class {
+        IS_MILITARY => tally.military,
+        IS_POLICY => tally.policy,
+        _ => tally.future,
+    };
     let reporting = outside(IS_REPORTING);
     let official = outside(IS_OFFICIAL);
     let non_official = outside(IS_NON_OFFICIAL);
-    let first_person = words
-        .iter()
-        .zip(&quoted)
-        .any(|(w, q)| *q && w.is(IS_FIRST_PERSON));
+    let first_person = tally.first_person_quoted;
     let trimmed = text.trim();
     let head: String = trimmed
         .chars()
         .take(24)
         .flat_map(char::to_lowercase)
         .collect();
-    let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count().max(1) as f32;
-    let caps = trimmed.chars().filter(|c| c.is_uppercase()).count() as f32 / letters;
+    let (letters, upper) = trimmed.chars().fold((0usize, 0usize), |(l, u), c| {
+        if c.is_alphabetic() {
+            (l + 1, u + usize::from(c.is_uppercase()))
+        } else {
+            (l, u)
+        }
+    });
+    let caps = upper as f32 / letters.max(1) as f32;
     let end_punct = trimmed
         .trim_end_matches(['"', '”', '’', '\'', ')'])
         .ends_with(['.', '!', '?', ':', '…']);
-    let no_comment = NO_COMMENT
-        .iter()
-        .any(|p| contains_ignore_ascii_case(trimmed, p));
+    let no_comment = NO_COMMENT.iter().any(|p| trimmed.contains(p));
     let long_quote = longest >= 4;
     let b = |v: bool| if v { 1.0 } else { 0.0 };
     [
@@ -1124,7 +1183,7 @@ pub fn features(text: &str, ctx: Context) -> [f32; COUNT] {
         (count(IS_MILITARY) as f32 / 3.0).min(1.0),
         (count(IS_POLICY) as f32 / 3.0).min(1.0),
         b(count(IS_FUTURE) > 0),
-        b(words.iter().any(|w| w.number)),
+        b(tally.number),
         caps,
         b(!end_punct),
         b(words.len() < 6),
@@ -1154,13 +1213,6 @@ const NO_COMMENT: &[&str] = &[
     "did not respond",
     "no immediate comment",
 ];
-
-/// Whether `hay` contains the lower-case ASCII `needle`, ignoring ASCII case.
-fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
-    hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
-use crate::cues::{self, Context};
+use crate::cues::{self, Context, Quote};
 use crate::error::{Error, Result};
 use crate::params::FeatureParams;
 use crate::vocab::{self, CachedTokenizer, UNK};
@@ -74,7 +74,7 @@ impl Featurizer {
         let bags: Vec<Vec<u64>> = texts
             .par_iter()
             .zip(contexts)
-            .map(|(t, c)| ngram_keys(&tokenizer, t, *c))
+            .map(|(t, c)| ngram_keys(&tokenizer, t, &cues::quotes(t, c.inside_quote)))
             .collect::<Result<_>>()?;
         let (keys, idf) = select(&bags, labels, n_classes, params);
         let tokenizer_json = tokenizer
@@ -136,36 +136,33 @@ impl Featurizer {
     /// Computes the feature vector of one sentence in its context.
     pub fn transform(&self, text: &str, ctx: Context) -> Result<SparseRow> {
         let rt = self.runtime();
-        let bag = ngram_keys(&rt.tokenizer, text, ctx)?;
-        let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
-        for k in bag {
-            if let Some(&col) = rt.column.get(&k) {
-                *counts.entry(col).or_default() += 1.0;
-            }
-        }
-        let mut row: SparseRow = counts
+        let quotes = cues::quotes(text, ctx.inside_quote);
+        let mut cols: Vec<u32> = ngram_keys(&rt.tokenizer, text, &quotes)?
             .into_iter()
-            .map(|(col, tf)| (col, (1.0 + tf.ln()) * self.idf[col as usize]))
+            .filter_map(|k| rt.column.get(&k).copied())
             .collect();
-        row.sort_unstable_by_key(|&(col, _)| col);
+        cols.sort_unstable();
+        let mut row: SparseRow = Vec::with_capacity(cols.len() + cues::COUNT);
+        for run in cols.chunk_by(|a, b| a == b) {
+            let (col, tf) = (run[0], run.len() as f32);
+            row.push((col, (1.0 + tf.ln()) * self.idf[col as usize]));
+        }
         let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         if norm > 0.0 {
             row.iter_mut().for_each(|(_, v)| *v /= norm);
         }
         if self.params.cues {
-            self.push_cues(&mut row, text, ctx);
+            let base = self.keys.len() as u32;
+            let scale = self.params.cue_weight;
+            let values = cues::features_with(text, ctx, &quotes);
+            row.extend(
+                (0..cues::COUNT as u32)
+                    .zip(values)
+                    .filter(|(_, v)| *v != 0.0)
+                    .map(|(i, v)| (base + i, v * scale)),
+            );
         }
         Ok(row)
-    }
-
-    fn push_cues(&self, row: &mut SparseRow, text: &str, ctx: Context) {
-        let base = self.keys.len() as u32;
-        let scale = self.params.cue_weight;
-        for (i, v) in cues::features(text, ctx).into_iter().enumerate() {
-            if v != 0.0 {
-                row.push((base + i as u32, v * scale));
-            }
-        }
     }
 
     /// Computes the feature vectors of many sentences, in parallel.
@@ -208,9 +205,8 @@ pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
 }
 
 /// The n-gram keys of a sentence, with repeats (their count is the term frequency).
-fn ngram_keys(tokenizer: &CachedTokenizer, text: &str, ctx: Context) -> Result<Vec<u64>> {
+fn ngram_keys(tokenizer: &CachedTokenizer, text: &str, quotes: &[Quote]) -> Result<Vec<u64>> {
     let tokens = tokenizer.tokens(text)?;
-    let quotes = cues::quotes(text, ctx.inside_quote);
     let mut keys = Vec::with_capacity(tokens.len() * 3 + 1);
     let mut prev = BOUNDARY;
     for (id, start) in tokens {

@@ -11,7 +11,9 @@
 //! they cover.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokenizers::models::wordpiece::WordPiece;
@@ -131,10 +133,10 @@ pub struct CachedTokenizer {
 type Split = Box<[(u32, u32)]>;
 
 /// Per-thread caches, one per tokenizer instance.
-type Caches = HashMap<u64, HashMap<Box<str>, Split>>;
+type Caches = FxHashMap<u64, FxHashMap<Box<str>, Split>>;
 
 thread_local! {
-    static CACHES: RefCell<Caches> = RefCell::new(HashMap::new());
+    static CACHES: RefCell<Caches> = RefCell::new(FxHashMap::default());
 }
 
 /// Entries a thread keeps for one tokenizer before starting afresh.
