@@ -1032,35 +1032,39 @@ impl Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
+    // Most sentences are ASCII: byte tests are much cheaper than Unicode classes.
+    if text.is_ascii() {
+        collect_words(
+            text,
+            text.bytes()
+                .enumerate()
+                .map(|(i, b)| (i, b.is_ascii_alphanumeric())),
+        )
+    } else {
+        collect_words(
+            text,
+            text.char_indices().map(|(i, c)| (i, c.is_alphanumeric())),
+        )
+    }
+}
+
+/// Cuts the text into runs of word characters, given each character's
+/// offset and whether it is one.
+fn collect_words(text: &str, marks: impl Iterator<Item = (usize, bool)>) -> Vec<Word> {
     let mut out = Vec::with_capacity(text.len() / 5);
     let mut start = None;
-    let mut push = |s: usize, i: usize| out.push(Word::new(&text[s..i], s));
-    if text.is_ascii() {
-        // The common case: byte tests instead of Unicode classes.
-        for (i, b) in text.bytes().enumerate() {
-            match (b.is_ascii_alphanumeric(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    push(s, i);
-                    start = None;
-                }
-                _ => {}
+    for (i, is_word) in marks {
+        match (is_word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Word::new(&text[s..i], s));
+                start = None;
             }
-        }
-    } else {
-        for (i, c) in text.char_indices() {
-            match (c.is_alphanumeric(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    push(s, i);
-                    start = None;
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     if let Some(s) = start {
-        push(s, text.len());
+        out.push(Word::new(&text[s..], s));
     }
     out
 }
