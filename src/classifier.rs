@@ -110,6 +110,7 @@ impl Classifier {
         let learner = Learner::fit(params, dense(&rows, featurizer.dim()), &y)?;
         let log_bias = balance_bias(&counts, params.balance);
         let info = TrainingInfo {
+            created: utc_now(),
             sentences: examples.len(),
             articles: corpus::groups(examples).len(),
             class_counts: counts,
@@ -225,6 +226,35 @@ impl Classifier {
     }
 }
 
+/// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    utc_timestamp(secs)
+}
+
+/// Formats seconds since the Unix epoch as an ISO 8601 UTC timestamp
+/// (Howard Hinnant's days-to-civil algorithm, so no date crate is needed).
+fn utc_timestamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// The index of the largest value (the first on ties).
 fn argmax(values: &[f32]) -> usize {
     values
@@ -272,6 +302,13 @@ mod tests {
     fn balance_bias_lifts_rare_classes() {
         let bias = balance_bias(&[10, 30], true);
         assert!(bias[0] > bias[1]);
+    }
+
+    #[test]
+    fn timestamps_match_known_dates() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        // 2024-02-29T12:34:56Z, a leap day, per `date -u -d @1709210096`.
+        assert_eq!(utc_timestamp(1_709_210_096), "2024-02-29T12:34:56Z");
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn default_model_carries_its_training_record() {
     assert_eq!(model.labels(), &stance::LabelSet::default());
     assert!(model.info.sentences >= 8000);
     assert_eq!(model.info.data_sha256.len(), 64);
+    assert!(model.info.created.starts_with("20") && model.info.created.ends_with('Z'));
     assert!(
         !model.info.metrics.is_empty(),
         "held-out metrics are recorded"

@@ -85,11 +85,12 @@ impl TrainCmd {
 fn print_summary(model: &Classifier, seconds: f64, out: &std::path::Path) -> Result<()> {
     let info = &model.info;
     outln!(
-        "trained {} ({}) on {} sentences from {} articles in {seconds:.1} s",
+        "trained {} ({}) on {} sentences from {} articles in {seconds:.1} s at {}",
         out.display(),
         model.params().kind.name(),
         info.sentences,
-        info.articles
+        info.articles,
+        info.created
     );
     let counts: Vec<String> = model
         .labels()
