@@ -105,8 +105,8 @@ impl Classifier {
         let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
         let contexts = example_contexts(examples);
         let y: Vec<usize> = examples.iter().map(|e| e.label).collect();
-        let featurizer = Featurizer::fit(&params.features, &texts, &contexts, &y, labels.len())?;
-        let rows = featurizer.transform_all(&texts, &contexts)?;
+        let (featurizer, rows) =
+            Featurizer::fit_transform(&params.features, &texts, &contexts, &y, labels.len())?;
         let learner = Learner::fit(params, dense(&rows, featurizer.dim()), &y)?;
         let log_bias = balance_bias(&counts, params.balance);
         let info = TrainingInfo {

@@ -62,19 +62,25 @@ struct Runtime {
 }
 
 impl Featurizer {
-    /// Trains the tokenizer and chooses the n-gram columns on labelled sentences.
-    pub fn fit(
+    /// Trains the tokenizer and chooses the n-gram columns on labelled
+    /// sentences, returning the featurizer and the sentences' feature vectors.
+    pub fn fit_transform(
         params: &FeatureParams,
         texts: &[&str],
         contexts: &[Context],
         labels: &[usize],
         n_classes: usize,
-    ) -> Result<Self> {
+    ) -> Result<(Self, Vec<SparseRow>)> {
         let tokenizer = CachedTokenizer::new(vocab::train(texts, params.vocab_size)?);
-        let bags: Vec<Vec<u64>> = texts
+        let quotes: Vec<Vec<Quote>> = texts
             .par_iter()
             .zip(contexts)
-            .map(|(t, c)| ngram_keys(&tokenizer, t, &cues::quotes(t, c.inside_quote)))
+            .map(|(t, c)| cues::quotes(t, c.inside_quote))
+            .collect();
+        let bags: Vec<Vec<u64>> = texts
+            .par_iter()
+            .zip(&quotes)
+            .map(|(t, q)| ngram_keys(&tokenizer, t, q))
             .collect::<Result<_>>()?;
         let (keys, idf) = select(&bags, labels, n_classes, params);
         let tokenizer_json = tokenizer
@@ -89,7 +95,15 @@ impl Featurizer {
             runtime: None,
         };
         featurizer.attach(tokenizer);
-        Ok(featurizer)
+        // The keys found while choosing the columns are the rows' keys too.
+        let rows = bags
+            .into_par_iter()
+            .zip(texts)
+            .zip(contexts)
+            .zip(&quotes)
+            .map(|(((bag, text), ctx), quotes)| featurizer.row(bag, text, *ctx, quotes))
+            .collect();
+        Ok((featurizer, rows))
     }
 
     /// Rebuilds the tokenizer and column index after deserialising.
@@ -135,9 +149,15 @@ impl Featurizer {
 
     /// Computes the feature vector of one sentence in its context.
     pub fn transform(&self, text: &str, ctx: Context) -> Result<SparseRow> {
-        let rt = self.runtime();
         let quotes = cues::quotes(text, ctx.inside_quote);
-        let mut cols: Vec<u32> = ngram_keys(&rt.tokenizer, text, &quotes)?
+        let keys = ngram_keys(&self.runtime().tokenizer, text, &quotes)?;
+        Ok(self.row(keys, text, ctx, &quotes))
+    }
+
+    /// The feature vector of a sentence whose n-gram keys and quotes are known.
+    fn row(&self, keys: Vec<u64>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
+        let rt = self.runtime();
+        let mut cols: Vec<u32> = keys
             .into_iter()
             .filter_map(|k| rt.column.get(&k).copied())
             .collect();
@@ -154,7 +174,7 @@ impl Featurizer {
         if self.params.cues {
             let base = self.keys.len() as u32;
             let scale = self.params.cue_weight;
-            let values = cues::features_with(text, ctx, &quotes);
+            let values = cues::features_with(text, ctx, quotes);
             row.extend(
                 (0..cues::COUNT as u32)
                     .zip(values)
@@ -162,7 +182,7 @@ impl Featurizer {
                     .map(|(i, v)| (base + i, v * scale)),
             );
         }
-        Ok(row)
+        row
     }
 
     /// Computes the feature vectors of many sentences, in parallel.
@@ -294,7 +314,9 @@ mod tests {
             max_features: 50,
             ..FeatureParams::default()
         };
-        Featurizer::fit(&params, &texts, &ctx, &labels, 4).unwrap()
+        Featurizer::fit_transform(&params, &texts, &ctx, &labels, 4)
+            .unwrap()
+            .0
     }
 
     #[test]
