@@ -46,11 +46,14 @@ pub struct Topic {
 impl Topic {
     /// The topic of a sentence.
     pub fn of(text: &str) -> Self {
-        let words = words(text);
-        let count = |class: u8| words.iter().filter(|w| w.is(class)).count() as f32;
+        Self::from_tally(&Tally::of(&words(text), &[]))
+    }
+
+    /// The topic from a sentence's word counts: a third per lexicon word, at most 1.
+    fn from_tally(tally: &Tally) -> Self {
         Topic {
-            military: (count(IS_MILITARY) / 3.0).min(1.0),
-            policy: (count(IS_POLICY) / 3.0).min(1.0),
+            military: (tally.military as f32 / 3.0).min(1.0),
+            policy: (tally.policy as f32 / 3.0).min(1.0),
         }
     }
 }
@@ -1140,11 +1143,7 @@ pub fn features_with(text: &str, ctx: Context, quotes: &[Quote]) -> [f32; COUNT]
                 .ends_with(':')
     });
     let outside = |class: u8| tally.outside & class != 0;
-    let count = |class: u8| match class {
-        IS_MILITARY => tally.military,
-        IS_POLICY => tally.policy,
-        _ => tally.future,
-    };
+    let topic = Topic::from_tally(&tally);
     let reporting = outside(IS_REPORTING);
     let official = outside(IS_OFFICIAL);
     let non_official = outside(IS_NON_OFFICIAL);
@@ -1184,9 +1183,9 @@ pub fn features_with(text: &str, ctx: Context, quotes: &[Quote]) -> [f32; COUNT]
         b(official),
         b(non_official),
         b(first_person),
-        (count(IS_MILITARY) as f32 / 3.0).min(1.0),
-        (count(IS_POLICY) as f32 / 3.0).min(1.0),
-        b(count(IS_FUTURE) > 0),
+        topic.military,
+        topic.policy,
+        b(tally.future > 0),
         b(tally.number),
         caps,
         b(!end_punct),

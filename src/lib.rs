@@ -9,8 +9,9 @@
 //! 3. [`cues`] reads each sentence's quotation spans, speakers, reporting
 //!    verbs and shape, and carries an open quotation to the next sentence.
 //! 4. [`featurize`] tokenizes with the `tokenizers` crate and a WordPiece
-//!    vocabulary built from the training data ([`vocab`]), keeps the most informative n-grams (also split by
-//!    whether they are quoted) with tf-idf weights, and appends the cues.
+//!    vocabulary built from the training data ([`vocab`]), keeps the most
+//!    informative n-grams (also split by whether they are quoted) with tf-idf
+//!    weights, and appends the cues.
 //! 5. [`learner`] fits a linfa model (multinomial logistic regression, or
 //!    Gaussian naive Bayes) and predicts class probabilities.
 //! 6. [`classifier`] ties these together; [`store`] saves it as one

@@ -20,10 +20,10 @@ pub struct Span {
 
 /// Abbreviations after which a full stop never ends a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "lieut", "supt", "insp", "cmdt", "comdr", "det", "col", "sr", "mrs", "ms", "dr", "prof",
-    "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm", "cmdr", "cdr", "brig", "sen",
-    "sens", "rep", "reps", "gov", "pres", "st", "mt", "ft", "jr", "sr", "rev", "hon", "messrs",
-    "gens", "vs", "approx", "dept", "est", "fig",
+    "mr", "lieut", "supt", "insp", "cmdt", "comdr", "det", "mrs", "ms", "dr", "prof", "gen", "lt",
+    "col", "maj", "capt", "sgt", "cpl", "pvt", "adm", "cmdr", "cdr", "brig", "sen", "sens", "rep",
+    "reps", "gov", "pres", "st", "mt", "ft", "jr", "sr", "rev", "hon", "messrs", "gens", "vs",
+    "approx", "dept", "est", "fig",
 ];
 
 /// Abbreviations that only hold when a number follows (`No. 2`, `Jan. 5`).
