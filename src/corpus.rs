@@ -83,6 +83,11 @@ struct Row {
 /// Reads a corpus file, checking every line against the label set.
 pub fn read(path: &Path, format: Format, labels: &LabelSet) -> Result<Vec<Example>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &bytes, format, labels)
+}
+
+/// Parses the bytes of a corpus file; `path` names the file in errors.
+pub fn parse(path: &Path, bytes: &[u8], format: Format, labels: &LabelSet) -> Result<Vec<Example>> {
     let mut examples = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = i + 1;

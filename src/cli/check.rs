@@ -22,10 +22,7 @@ pub struct CheckCmd {
 
 impl CheckCmd {
     pub fn run(self) -> Result<()> {
-        let labels = match &self.labels {
-            Some(list) => stance::LabelSet::parse(list)?,
-            None => stance::LabelSet::default(),
-        };
+        let labels = super::label_set(self.labels.as_deref())?;
         let mut article_home: HashMap<String, usize> = HashMap::new();
         let mut text_home: HashMap<String, usize> = HashMap::new();
         for (i, path) in self.files.iter().enumerate() {

@@ -79,17 +79,29 @@ impl DataArgs {
     pub fn read(&self, labels: &LabelSet) -> Result<Vec<Example>> {
         read_corpus(&self.data, self.format.as_deref(), labels)
     }
+
+    /// Reads the data and also returns the file's bytes (read once).
+    pub fn read_with_bytes(&self, labels: &LabelSet) -> Result<(Vec<Example>, Vec<u8>)> {
+        let format = corpus_format(&self.data, self.format.as_deref())?;
+        let bytes = std::fs::read(&self.data).map_err(|e| stance::Error::io(&self.data, e))?;
+        let examples = corpus::parse(&self.data, &bytes, format, labels)?;
+        Ok((examples, bytes))
+    }
 }
 
-/// Reads a corpus file in a named or guessed format.
-pub fn read_corpus(path: &Path, format: Option<&str>, labels: &LabelSet) -> Result<Vec<Example>> {
-    let format = match format {
+/// The format named by `--format`, or guessed from the file's extension.
+fn corpus_format(path: &Path, format: Option<&str>) -> Result<Format> {
+    Ok(match format {
         Some(name) => Format::parse(name).with_context(|| {
             format!("unknown --format {name:?} (expected jsonl, tsv or fasttext)")
         })?,
         None => Format::from_path(path),
-    };
-    Ok(corpus::read(path, format, labels)?)
+    })
+}
+
+/// Reads a corpus file in a named or guessed format.
+pub fn read_corpus(path: &Path, format: Option<&str>, labels: &LabelSet) -> Result<Vec<Example>> {
+    Ok(corpus::read(path, corpus_format(path, format)?, labels)?)
 }
 
 /// Hyperparameters a user can set for training and cross-validation.
@@ -159,11 +171,16 @@ impl ParamArgs {
 
     /// The label set to train with.
     pub fn label_set(&self) -> Result<LabelSet> {
-        Ok(match &self.labels {
-            Some(list) => LabelSet::parse(list)?,
-            None => LabelSet::default(),
-        })
+        label_set(self.labels.as_deref())
     }
+}
+
+/// The label set named by a `--labels a,b,c` option, or the guide's four.
+pub fn label_set(list: Option<&str>) -> Result<LabelSet> {
+    Ok(match list {
+        Some(list) => LabelSet::parse(list)?,
+        None => LabelSet::default(),
+    })
 }
 
 /// Sets the number of worker threads (0: one per core).

@@ -6,7 +6,6 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use stance::corpus;
-use stance::LabelSet;
 
 use super::DataArgs;
 
@@ -39,10 +38,7 @@ impl SplitCmd {
                 self.test_fraction
             );
         }
-        let labels = match &self.labels {
-            Some(list) => LabelSet::parse(list)?,
-            None => LabelSet::default(),
-        };
+        let labels = super::label_set(self.labels.as_deref())?;
         let examples = self.data.read(&labels)?;
         corpus::check_unique(&self.data.data, &examples)?;
         let (train, test) = corpus::split_by_article(&examples, self.test_fraction, self.seed);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use sha2::{Digest, Sha256};
 
@@ -40,7 +40,7 @@ impl TrainCmd {
         let params = self.params.params()?;
         let labels = self.params.label_set()?;
         set_threads(self.threads)?;
-        let examples = self.data.read(&labels)?;
+        let (examples, bytes) = self.data.read_with_bytes(&labels)?;
         let test = match &self.test {
             Some(path) => Some(read_corpus(path, None, &labels)?),
             None => None,
@@ -48,8 +48,6 @@ impl TrainCmd {
         let started = Instant::now();
         let mut model = Classifier::train(&params, labels.clone(), &examples)?;
         let seconds = started.elapsed().as_secs_f64();
-        let bytes = std::fs::read(&self.data.data)
-            .with_context(|| format!("{}: cannot read", self.data.data.display()))?;
         model.info.data_file = self.data.data.display().to_string();
         model.info.data_sha256 = format!("{:x}", Sha256::digest(&bytes));
         if let (Some(path), Some(test)) = (&self.test, &test) {
