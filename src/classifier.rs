@@ -149,11 +149,18 @@ impl Classifier {
 
     /// Predicts sentences given with their contexts.
     pub fn predict(&self, texts: &[&str], contexts: &[Context]) -> Result<Vec<Prediction>> {
-        let rows = self.featurizer.transform_all(texts, contexts)?;
-        let probs = self
-            .learner
-            .probabilities(&rows, self.featurizer.dim(), self.labels.len());
-        Ok(self.finish(probs))
+        // Blocks of rows rather than all at once: memory stays flat on large
+        // inputs and the allocator reuses the same pages.
+        const BLOCK: usize = 8192;
+        let mut out = Vec::with_capacity(texts.len());
+        for (texts, contexts) in texts.chunks(BLOCK).zip(contexts.chunks(BLOCK)) {
+            let rows = self.featurizer.transform_all(texts, contexts)?;
+            let probs = self
+                .learner
+                .probabilities(&rows, self.featurizer.dim(), self.labels.len());
+            out.extend(self.finish(probs));
+        }
+        Ok(out)
     }
 
     /// Predicts labelled examples (their own labels are ignored).

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::packed;
+
 /// A stretch of a sentence inside quotation marks, as byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quote {
@@ -46,14 +48,20 @@ pub struct Topic {
 impl Topic {
     /// The topic of a sentence.
     pub fn of(text: &str) -> Self {
-        Self::from_tally(&Tally::of(&words(text), &[]))
+        let (mut military, mut policy) = (0, 0);
+        for_each_word(text, |word, _| {
+            let classes = classes_of(word);
+            military += usize::from(classes & IS_MILITARY != 0);
+            policy += usize::from(classes & IS_POLICY != 0);
+        });
+        Self::from_counts(military, policy)
     }
 
-    /// The topic from a sentence's word counts: a third per lexicon word, at most 1.
-    fn from_tally(tally: &Tally) -> Self {
+    /// The topic from a sentence's lexicon word counts: a third per word, at most 1.
+    fn from_counts(military: usize, policy: usize) -> Self {
         Topic {
-            military: (tally.military as f32 / 3.0).min(1.0),
-            policy: (tally.policy as f32 / 3.0).min(1.0),
+            military: (military as f32 / 3.0).min(1.0),
+            policy: (policy as f32 / 3.0).min(1.0),
         }
     }
 }
@@ -100,6 +108,24 @@ fn is_word_char(c: Option<char>) -> bool {
 /// Finds the quoted stretches of a sentence; `inside` says whether the
 /// sentence starts inside a quotation opened earlier.
 pub fn quotes(text: &str, inside: bool) -> Vec<Quote> {
+    // Most sentences hold no quotation mark at all: answer those without the
+    // character-by-character walk (every mark is ASCII or starts with one of
+    // these two UTF-8 lead bytes).
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'"' | b'\'' | 0xC2 | 0xE2))
+    {
+        return if inside {
+            vec![Quote {
+                start: 0,
+                end: text.len(),
+                opened: false,
+                closed: false,
+            }]
+        } else {
+            Vec::new()
+        };
+    }
     let mut out = Vec::new();
     // A sentence that starts with a quotation mark opens a new quote even
     // when one seemed open: the convention for quotes running over several
@@ -703,7 +729,6 @@ const MILITARY: &[&str] = &[
     "warship",
     "warships",
     "weapon",
-    "weapon's",
     "weaponry",
     "weapons",
     "withdrawn",
@@ -976,10 +1001,20 @@ const IS_FUTURE: u8 = 32;
 const IS_FIRST_PERSON: u8 = 64;
 
 /// Every listed word with the classes it belongs to, built once.
-fn lexicon() -> &'static FxHashMap<&'static str, u8> {
-    static LEXICON: OnceLock<FxHashMap<&'static str, u8>> = OnceLock::new();
+struct Lexicon {
+    /// Words that pack into an integer (nearly all), by their packed form.
+    short: FxHashMap<u128, u8>,
+    /// The other words.
+    long: FxHashMap<&'static str, u8>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
     LEXICON.get_or_init(|| {
-        let mut map = FxHashMap::default();
+        let mut lexicon = Lexicon {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+        };
         let lists: [(&[&str], u8); 7] = [
             (REPORTING, IS_REPORTING),
             (OFFICIAL, IS_OFFICIAL),
@@ -991,11 +1026,29 @@ fn lexicon() -> &'static FxHashMap<&'static str, u8> {
         ];
         for (list, bit) in lists {
             for word in list {
-                *map.entry(*word).or_insert(0) |= bit;
+                match lower_key(word) {
+                    Some(key) => *lexicon.short.entry(key).or_insert(0) |= bit,
+                    None => *lexicon.long.entry(*word).or_insert(0) |= bit,
+                }
             }
         }
-        map
+        lexicon
     })
+}
+
+/// A word's packed lower-case form, if it packs.
+fn lower_key(word: &str) -> Option<u128> {
+    packed::pack(word.as_bytes(), |b| b.to_ascii_lowercase())
+}
+
+/// The lexicon classes of a word, whatever its case.
+fn classes_of(word: &str) -> u8 {
+    let lexicon = lexicon();
+    let found = match lower_key(word) {
+        Some(key) => lexicon.short.get(&key),
+        None => lexicon.long.get(word.to_lowercase().as_str()),
+    };
+    found.copied().unwrap_or(0)
 }
 
 /// A word of the sentence: where it starts, its lexicon classes, and
@@ -1008,24 +1061,10 @@ struct Word {
 
 impl Word {
     fn new(word: &str, start: usize) -> Self {
-        // Most words are short ASCII: lower-case them on the stack.
-        let mut buf = [0u8; 24];
-        let classes = if word.len() <= buf.len() && word.is_ascii() {
-            buf[..word.len()].copy_from_slice(word.as_bytes());
-            buf[..word.len()].make_ascii_lowercase();
-            let lower = std::str::from_utf8(&buf[..word.len()]).unwrap_or("");
-            lexicon().get(lower).copied().unwrap_or(0)
-        } else {
-            lexicon()
-                .get(word.to_lowercase().as_str())
-                .copied()
-                .unwrap_or(0)
-        };
-        let number = word.bytes().all(|b| b.is_ascii_digit());
         Word {
             start,
-            classes,
-            number,
+            classes: classes_of(word),
+            number: word.bytes().all(|b| b.is_ascii_digit()),
         }
     }
 
@@ -1035,41 +1074,52 @@ impl Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::with_capacity(text.len() / 5);
+    for_each_word(text, |word, start| out.push(Word::new(word, start)));
+    out
+}
+
+/// Calls `f` with each run of word characters and its byte offset.
+fn for_each_word(text: &str, f: impl FnMut(&str, usize)) {
     // Most sentences are ASCII: byte tests are much cheaper than Unicode classes.
     if text.is_ascii() {
-        collect_words(
+        scan_words(
             text,
             text.bytes()
                 .enumerate()
                 .map(|(i, b)| (i, b.is_ascii_alphanumeric())),
+            f,
         )
     } else {
-        collect_words(
+        scan_words(
             text,
             text.char_indices().map(|(i, c)| (i, c.is_alphanumeric())),
+            f,
         )
     }
 }
 
 /// Cuts the text into runs of word characters, given each character's
 /// offset and whether it is one.
-fn collect_words(text: &str, marks: impl Iterator<Item = (usize, bool)>) -> Vec<Word> {
-    let mut out = Vec::with_capacity(text.len() / 5);
+fn scan_words(
+    text: &str,
+    marks: impl Iterator<Item = (usize, bool)>,
+    mut f: impl FnMut(&str, usize),
+) {
     let mut start = None;
     for (i, is_word) in marks {
         match (is_word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Word::new(&text[s..i], s));
+                f(&text[s..i], s);
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push(Word::new(&text[s..], s));
+        f(&text[s..], s);
     }
-    out
 }
 
 /// What one pass over a sentence's words finds.
@@ -1143,7 +1193,7 @@ pub fn features_with(text: &str, ctx: Context, quotes: &[Quote]) -> [f32; COUNT]
                 .ends_with(':')
     });
     let outside = |class: u8| tally.outside & class != 0;
-    let topic = Topic::from_tally(&tally);
+    let topic = Topic::from_counts(tally.military, tally.policy);
     let reporting = outside(IS_REPORTING);
     let official = outside(IS_OFFICIAL);
     let non_official = outside(IS_NON_OFFICIAL);

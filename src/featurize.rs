@@ -101,7 +101,7 @@ impl Featurizer {
             .zip(texts)
             .zip(contexts)
             .zip(&quotes)
-            .map(|(((bag, text), ctx), quotes)| featurizer.row(bag, text, *ctx, quotes))
+            .map(|(((bag, text), ctx), quotes)| featurizer.row_of_keys(bag, text, *ctx, quotes))
             .collect();
         Ok((featurizer, rows))
     }
@@ -150,17 +150,26 @@ impl Featurizer {
     /// Computes the feature vector of one sentence in its context.
     pub fn transform(&self, text: &str, ctx: Context) -> Result<SparseRow> {
         let quotes = cues::quotes(text, ctx.inside_quote);
-        let keys = ngram_keys(&self.runtime().tokenizer, text, &quotes)?;
-        Ok(self.row(keys, text, ctx, &quotes))
+        let rt = self.runtime();
+        let tokens = rt.tokenizer.tokens(text)?;
+        let mut cols = Vec::with_capacity(tokens.len() * 3 + 1);
+        for_each_key(&tokens, &quotes, |k| cols.extend(rt.column.get(&k)));
+        Ok(self.row(cols, text, ctx, &quotes))
     }
 
     /// The feature vector of a sentence whose n-gram keys and quotes are known.
-    fn row(&self, keys: Vec<u64>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
+    fn row_of_keys(&self, keys: Vec<u64>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
         let rt = self.runtime();
-        let mut cols: Vec<u32> = keys
+        let cols = keys
             .into_iter()
             .filter_map(|k| rt.column.get(&k).copied())
             .collect();
+        self.row(cols, text, ctx, quotes)
+    }
+
+    /// The feature vector of a sentence from its known columns (with
+    /// repeats, one per occurrence) and quotes.
+    fn row(&self, mut cols: Vec<u32>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
         cols.sort_unstable();
         let mut row: SparseRow = Vec::with_capacity(cols.len() + cues::COUNT);
         for run in cols.chunk_by(|a, b| a == b) {
@@ -228,16 +237,22 @@ pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
 fn ngram_keys(tokenizer: &CachedTokenizer, text: &str, quotes: &[Quote]) -> Result<Vec<u64>> {
     let tokens = tokenizer.tokens(text)?;
     let mut keys = Vec::with_capacity(tokens.len() * 3 + 1);
+    for_each_key(&tokens, quotes, |k| keys.push(k));
+    Ok(keys)
+}
+
+/// Calls `f` with the n-gram key of every token, token pair and quoted or
+/// unquoted token, given the tokens (id, byte offset) and quotes.
+fn for_each_key(tokens: &[(u32, usize)], quotes: &[Quote], mut f: impl FnMut(u64)) {
     let mut prev = BOUNDARY;
-    for (id, start) in tokens {
+    for &(id, start) in tokens {
         let quoted = quotes.iter().any(|q| start >= q.start && start < q.end);
-        keys.push(key(KIND_UNIGRAM, id, 0));
-        keys.push(key(if quoted { KIND_QUOTED } else { KIND_UNQUOTED }, id, 0));
-        keys.push(key(KIND_BIGRAM, prev, id));
+        f(key(KIND_UNIGRAM, id, 0));
+        f(key(if quoted { KIND_QUOTED } else { KIND_UNQUOTED }, id, 0));
+        f(key(KIND_BIGRAM, prev, id));
         prev = id;
     }
-    keys.push(key(KIND_BIGRAM, prev, BOUNDARY));
-    Ok(keys)
+    f(key(KIND_BIGRAM, prev, BOUNDARY));
 }
 
 /// Chooses the columns: keys in at least `min_df` sentences, the

@@ -28,6 +28,7 @@ pub mod featurize;
 pub mod labels;
 pub mod learner;
 pub mod metrics;
+mod packed;
 pub mod params;
 pub mod rng;
 pub mod segment;

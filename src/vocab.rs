@@ -14,6 +14,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+
+use crate::packed;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokenizers::models::wordpiece::WordPiece;
@@ -132,8 +134,37 @@ pub struct CachedTokenizer {
 /// A chunk's tokens: (token id, byte offset of the token in the chunk).
 type Split = Box<[(u32, u32)]>;
 
+/// One tokenizer's cache on one thread.
+#[derive(Default)]
+struct Cache {
+    /// Chunks that pack into an integer (most), by their packed form.
+    short: FxHashMap<u128, Split>,
+    /// The other chunks.
+    long: FxHashMap<Box<str>, Split>,
+}
+
+impl Cache {
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn get(&self, chunk: &str) -> Option<&Split> {
+        match packed::pack(chunk.as_bytes(), |b| b) {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(chunk),
+        }
+    }
+
+    fn insert(&mut self, chunk: &str, split: Split) {
+        match packed::pack(chunk.as_bytes(), |b| b) {
+            Some(key) => self.short.insert(key, split),
+            None => self.long.insert(chunk.into(), split),
+        };
+    }
+}
+
 /// Per-thread caches, one per tokenizer instance.
-type Caches = FxHashMap<u64, FxHashMap<Box<str>, Split>>;
+type Caches = FxHashMap<u64, Cache>;
 
 thread_local! {
     static CACHES: RefCell<Caches> = RefCell::new(FxHashMap::default());
@@ -166,9 +197,10 @@ impl CachedTokenizer {
             }
             let cache = caches.entry(self.instance).or_default();
             if cache.len() > CACHE_LIMIT {
-                cache.clear();
+                *cache = Cache::default();
             }
-            let mut out = Vec::new();
+            // About one token per four bytes of news text.
+            let mut out = Vec::with_capacity(text.len() / 4 + 4);
             for (start, chunk) in chunks(text) {
                 if let Some(split) = cache.get(chunk) {
                     out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
@@ -176,7 +208,7 @@ impl CachedTokenizer {
                 }
                 let split = self.split(chunk)?;
                 out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
-                cache.insert(chunk.into(), split);
+                cache.insert(chunk, split);
             }
             Ok(out)
         })
