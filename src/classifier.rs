@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{self, Example};
 use crate::cues::{self, Context};
 use crate::error::{Error, Result};
-use crate::featurize::{dense, Featurizer};
+use crate::featurize::Featurizer;
 use crate::labels::LabelSet;
 use crate::learner::Learner;
 use crate::metrics::Report;
@@ -107,7 +107,7 @@ impl Classifier {
         let y: Vec<usize> = examples.iter().map(|e| e.label).collect();
         let (featurizer, rows) =
             Featurizer::fit_transform(&params.features, &texts, &contexts, &y, labels.len())?;
-        let learner = Learner::fit(params, dense(&rows, featurizer.dim()), &y)?;
+        let learner = Learner::fit(params, &rows, featurizer.dim(), &y)?;
         let log_bias = balance_bias(&counts, params.balance);
         let info = TrainingInfo {
             created: utc_now(),
