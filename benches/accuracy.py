@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Accuracy of stance beside two peers, fastText and scikit-learn.
 
-Run from the repo root:  python3 benches/accuracy.py [--json OUT]
+Run from the repo root:  python3 benches/accuracy.py [--minilm] [--json OUT]
+
+--minilm also trains stance's slower configuration, with all-MiniLM-L6-v2
+sentence embeddings (`stance train --embeddings`; the encoder is fetched by
+benches/setup_minilm.sh), and adds it to the table as stance+minilm.
 
 All three systems train on --train (data/train.jsonl) and are scored on
 --test (data/test.jsonl) and --real (../shared/eval/real-dev.jsonl). stance's
@@ -10,6 +14,7 @@ as a check; the peers' scores are computed here. See benches/README.md.
 """
 
 import argparse
+import subprocess
 import sys
 import time
 from importlib import metadata
@@ -30,6 +35,8 @@ def parse_args():
                     help="real-world dev JSONL (skipped with a note if absent)")
     ap.add_argument("--stance", help="stance binary (default: cargo build --release)")
     ap.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    ap.add_argument("--minilm", action="store_true",
+                    help="also score stance with MiniLM sentence embeddings (slower)")
     args = ap.parse_args()
     for name in ("train", "test", "real", "json"):  # relative to where we were started
         if getattr(args, name) is not None:
@@ -53,12 +60,19 @@ def load_sets(args):
     return c.read_jsonl(args.train), sets
 
 
-def run_stance(binary, train_path, sets):
+def minilm_dir():
+    """The encoder directory, fetched (or found) by setup_minilm.sh."""
+    script = Path(__file__).resolve().parent / "setup_minilm.sh"
+    done = subprocess.run(["bash", script], check=True, capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def run_stance(binary, train_path, sets, extra=(), name="accuracy"):
     """Train stance, then `stance eval --json` on each set; returns results and checks."""
-    model = c.BENCH_DIR / "accuracy.model"
+    model = c.BENCH_DIR / f"{name}.model"
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)  # so a stale model cannot pass for a new one
-    trained = c.run_measured([binary, "train", "--data", train_path, "--out", model])
+    trained = c.run_measured([binary, "train", "--data", train_path, "--out", model, *extra])
     c.require_output(model, "train")
     print(f"  stance trained in {trained.seconds:.1f} s", file=sys.stderr)
     results, problems = {}, {}
@@ -87,11 +101,11 @@ def run_peer(kind, train_rows, sets):
     return results, seconds
 
 
-def scores_table(results, set_names):
+def scores_table(results, set_names, systems):
     headers = ["system", "eval set", "n", "macro-F1", "accuracy",
                *[f"F1 {label}" for label in c.LABELS]]
     rows = []
-    for system in SYSTEMS:
+    for system in systems:
         for name in set_names:
             m = results[system][name]
             rows.append([system, name, m["n"], f"{m['macro_f1']:.3f}", f"{m['accuracy']:.3f}"]
@@ -124,15 +138,26 @@ def main():
     print(f"training on {args.train} ({len(train_rows)} sentences)", file=sys.stderr)
     results, train_seconds = {}, {}
     results["stance"], problems, train_seconds["stance"] = run_stance(binary, args.train, sets)
+    systems = list(SYSTEMS)
+    if args.minilm:
+        extra = ["--embeddings", minilm_dir()]
+        print("training stance+minilm (embeds every sentence: minutes)", file=sys.stderr)
+        results["stance+minilm"], more, train_seconds["stance+minilm"] = run_stance(
+            binary, args.train, sets, extra, "accuracy-minilm")
+        problems.update({f"minilm {k}": v for k, v in more.items()})
+        systems.insert(1, "stance+minilm")
     for kind in SYSTEMS[1:]:
         results[kind], train_seconds[kind] = run_peer(kind, train_rows, sets)
 
     print(f"\nTrained on {args.train.name} ({len(train_rows)} sentences). "
           "macro-F1 = unweighted mean of the four per-class F1.\n")
-    print(scores_table(results, list(sets)))
+    print(scores_table(results, list(sets), systems))
     shown = "real-dev" if "real-dev" in sets else "test"
     print(f"\nstance confusion on {shown} (rows gold, columns predicted):\n")
     print(confusion_table(results["stance"][shown]))
+    if args.minilm:
+        print(f"\nstance+minilm confusion on {shown}:\n")
+        print(confusion_table(results["stance+minilm"][shown]))
     if any(problems.values()):
         print("\nWARNING: stance eval --json disagrees with its own confusion matrix (see above)")
     if args.json:

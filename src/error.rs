@@ -74,6 +74,9 @@ pub enum Error {
     /// A linfa learner failed to fit.
     #[error("training failed: {0}")]
     Fit(String),
+    /// The sentence encoder could not be loaded or run.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
 }
 
 impl Error {

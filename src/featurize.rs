@@ -4,6 +4,8 @@
 //! features of [`crate::cues`].
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 
 use ndarray::{Array2, ShapeBuilder};
 use rayon::prelude::*;
@@ -12,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
 use crate::cues::{self, Context, Quote};
+use crate::embed::Encoder;
 use crate::error::{Error, Result};
 use crate::params::FeatureParams;
 use crate::vocab::{self, CachedTokenizer, UNK};
@@ -50,6 +53,8 @@ pub struct Featurizer {
     keys: Vec<u64>,
     /// The inverse document frequency of each selected column.
     idf: Vec<f32>,
+    /// Width of the sentence embeddings appended to each row (0: none).
+    embedding_dim: usize,
     #[serde(skip)]
     runtime: Option<Runtime>,
 }
@@ -59,6 +64,7 @@ pub struct Featurizer {
 struct Runtime {
     tokenizer: CachedTokenizer,
     column: FxHashMap<u64, u32>,
+    encoder: Option<Arc<Encoder>>,
 }
 
 impl Featurizer {
@@ -71,6 +77,8 @@ impl Featurizer {
         labels: &[usize],
         n_classes: usize,
     ) -> Result<(Self, Vec<SparseRow>)> {
+        // Load the encoder first: a bad directory fails before any work.
+        let encoder = load_encoder(params)?;
         let tokenizer = CachedTokenizer::new(vocab::train(texts, params.vocab_size)?);
         let quotes: Vec<Vec<Quote>> = texts
             .par_iter()
@@ -92,9 +100,10 @@ impl Featurizer {
             tokenizer_json,
             keys,
             idf,
+            embedding_dim: encoder.as_ref().map_or(0, |e| e.dim()),
             runtime: None,
         };
-        featurizer.attach(tokenizer);
+        featurizer.attach(tokenizer, encoder);
         // The keys found while choosing the columns are the rows' keys too.
         let rows = bags
             .into_par_iter()
@@ -103,6 +112,7 @@ impl Featurizer {
             .zip(&quotes)
             .map(|(((bag, text), ctx), quotes)| featurizer.row_of_keys(bag, text, *ctx, quotes))
             .collect();
+        let rows = featurizer.embed(rows, texts)?;
         Ok((featurizer, rows))
     }
 
@@ -111,19 +121,24 @@ impl Featurizer {
         let tokenizer: Tokenizer = self.tokenizer_json.parse().map_err(
             |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string()),
         )?;
-        self.attach(CachedTokenizer::new(tokenizer));
+        let encoder = load_encoder(&self.params)?;
+        self.attach(CachedTokenizer::new(tokenizer), encoder);
         Ok(())
     }
 
-    /// Installs the runtime: the tokenizer and the column index of the keys.
-    fn attach(&mut self, tokenizer: CachedTokenizer) {
+    /// Installs the runtime: the tokenizer, the column index of the keys and the encoder.
+    fn attach(&mut self, tokenizer: CachedTokenizer, encoder: Option<Arc<Encoder>>) {
         let column = self
             .keys
             .iter()
             .enumerate()
             .map(|(i, k)| (*k, i as u32))
             .collect();
-        self.runtime = Some(Runtime { tokenizer, column });
+        self.runtime = Some(Runtime {
+            tokenizer,
+            column,
+            encoder,
+        });
     }
 
     fn runtime(&self) -> &Runtime {
@@ -134,6 +149,11 @@ impl Featurizer {
 
     /// The width of a feature vector.
     pub fn dim(&self) -> usize {
+        self.embedding_base() + self.embedding_dim
+    }
+
+    /// The first embedding column: after the n-grams and the cues.
+    fn embedding_base(&self) -> usize {
         self.keys.len() + if self.params.cues { cues::COUNT } else { 0 }
     }
 
@@ -149,12 +169,31 @@ impl Featurizer {
 
     /// Computes the feature vector of one sentence in its context.
     pub fn transform(&self, text: &str, ctx: Context) -> Result<SparseRow> {
+        let row = self.bare_row(text, ctx)?;
+        Ok(self.embed(vec![row], &[text])?.remove(0))
+    }
+
+    /// A sentence's row without its embedding.
+    fn bare_row(&self, text: &str, ctx: Context) -> Result<SparseRow> {
         let quotes = cues::quotes(text, ctx.inside_quote);
         let rt = self.runtime();
         let tokens = rt.tokenizer.tokens(text)?;
         let mut cols = Vec::with_capacity(tokens.len() * 3 + 1);
         for_each_key(&tokens, &quotes, |k| cols.extend(rt.column.get(&k)));
         Ok(self.row(cols, text, ctx, &quotes))
+    }
+
+    /// Appends each text's sentence embedding to its row, when the model has an encoder.
+    fn embed(&self, mut rows: Vec<SparseRow>, texts: &[&str]) -> Result<Vec<SparseRow>> {
+        let Some(encoder) = &self.runtime().encoder else {
+            return Ok(rows);
+        };
+        let vectors = encoder.encode(texts)?;
+        let base = self.embedding_base() as u32;
+        for (row, vector) in rows.iter_mut().zip(vectors.rows()) {
+            row.extend((0..).zip(vector).map(|(i, &v)| (base + i, v)));
+        }
+        Ok(rows)
     }
 
     /// The feature vector of a sentence whose n-gram keys and quotes are known.
@@ -196,15 +235,20 @@ impl Featurizer {
 
     /// Computes the feature vectors of many sentences, in parallel.
     pub fn transform_all(&self, texts: &[&str], contexts: &[Context]) -> Result<Vec<SparseRow>> {
-        texts
+        let rows = texts
             .par_iter()
             .zip(contexts)
-            .map(|(t, c)| self.transform(t, *c))
-            .collect()
+            .map(|(t, c)| self.bare_row(t, *c))
+            .collect::<Result<_>>()?;
+        // The encoder batches sentences of similar length itself.
+        self.embed(rows, texts)
     }
 
     /// A readable name for a column, for explanations.
     pub fn column_name(&self, col: usize) -> String {
+        if col >= self.embedding_base() {
+            return format!("embedding:{}", col - self.embedding_base());
+        }
         if col >= self.keys.len() {
             return cues::NAMES[col - self.keys.len()].to_string();
         }
@@ -220,6 +264,15 @@ impl Featurizer {
             (_, a, _) => token(a),
         }
     }
+}
+
+/// The sentence encoder the settings name, loaded.
+fn load_encoder(params: &FeatureParams) -> Result<Option<Arc<Encoder>>> {
+    params
+        .embeddings
+        .as_ref()
+        .map(|dir| Ok(Arc::new(Encoder::load(Path::new(dir))?)))
+        .transpose()
 }
 
 /// Stacks sparse rows into the dense matrix linfa's learners train on.

@@ -11,7 +11,8 @@
 //! 4. [`featurize`] tokenizes with the `tokenizers` crate and a WordPiece
 //!    vocabulary built from the training data ([`vocab`]), keeps the most
 //!    informative n-grams (also split by whether they are quoted) with tf-idf
-//!    weights, and appends the cues.
+//!    weights, and appends the cues and, optionally, sentence embeddings
+//!    from a pretrained encoder run in pure Rust ([`embed`]).
 //! 5. [`learner`] fits a linfa model (multinomial logistic regression, or
 //!    Gaussian naive Bayes) and predicts class probabilities.
 //! 6. [`classifier`] ties these together; [`store`] saves it as one
@@ -22,6 +23,7 @@
 pub mod classifier;
 pub mod corpus;
 pub mod cues;
+pub mod embed;
 pub mod error;
 pub mod evaluate;
 pub mod featurize;

@@ -17,6 +17,9 @@ pub struct FeatureParams {
     pub cues: bool,
     /// Scale of the cue features relative to the unit-length n-gram part.
     pub cue_weight: f32,
+    /// A sentence-encoder directory (all-MiniLM-L6-v2 layout) whose
+    /// embeddings are appended to every row; `None` for the fast model.
+    pub embeddings: Option<String>,
 }
 
 impl Default for FeatureParams {
@@ -27,6 +30,7 @@ impl Default for FeatureParams {
             min_df: 2,
             cues: true,
             cue_weight: 1.0,
+            embeddings: None,
         }
     }
 }

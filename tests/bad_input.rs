@@ -120,6 +120,23 @@ fn missing_file_is_an_error() {
 }
 
 #[test]
+fn missing_encoder_is_an_error_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.model");
+    let err = fails(&[
+        "train",
+        "--data",
+        s(&fixture("small.jsonl")),
+        "--out",
+        s(&out),
+        "--embeddings",
+        "/nonexistent/minilm",
+    ]);
+    assert!(err.contains("/nonexistent/minilm/config.json"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn failed_train_keeps_the_existing_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("keep.model");

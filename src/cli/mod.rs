@@ -137,9 +137,21 @@ pub struct ParamArgs {
     /// Keep the training data's class priors instead of judging every class as equally likely.
     #[arg(long)]
     pub no_balance: bool,
+    /// Append sentence embeddings from this all-MiniLM-L6-v2 directory
+    /// (slower, more accurate on real news; see benches/setup_minilm.sh).
+    #[arg(long, value_name = "DIR")]
+    pub embeddings: Option<PathBuf>,
     /// Label set, comma-separated (default: the guide's four labels).
     #[arg(long, value_name = "A,B,C")]
     pub labels: Option<String>,
+}
+
+/// A directory as an absolute path, so a model trained here finds it from anywhere.
+fn absolute(dir: &std::path::Path) -> String {
+    std::path::absolute(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
 }
 
 impl ParamArgs {
@@ -158,6 +170,7 @@ impl ParamArgs {
                 min_df: self.min_df,
                 cues: !self.no_cues,
                 cue_weight: self.cue_weight,
+                embeddings: self.embeddings.as_ref().map(|d| absolute(d)),
             },
             kind,
             alpha: self.alpha,
