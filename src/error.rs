@@ -74,6 +74,18 @@ pub enum Error {
     /// A linfa learner failed to fit.
     #[error("training failed: {0}")]
     Fit(String),
+    /// The encoder a model names gives embeddings of another width than it was trained on.
+    #[error(
+        "the encoder in {dir} gives {found}-d embeddings, but the model was trained on {trained}-d"
+    )]
+    EmbeddingWidth {
+        /// The encoder directory.
+        dir: String,
+        /// The width it gives now.
+        found: usize,
+        /// The width the model was trained on.
+        trained: usize,
+    },
     /// The sentence encoder could not be loaded or run.
     #[error(transparent)]
     Embed(#[from] crate::embed::EmbedError),

@@ -122,6 +122,17 @@ impl Featurizer {
             |e: Box<dyn std::error::Error + Send + Sync>| Error::Tokenizer(e.to_string()),
         )?;
         let encoder = load_encoder(&self.params)?;
+        // The learner's weights were fitted to this width: another model in
+        // the directory would shift or overrun the columns.
+        if let Some(found) = encoder.as_ref().map(|e| e.dim()) {
+            if found != self.embedding_dim {
+                return Err(Error::EmbeddingWidth {
+                    dir: self.params.embeddings.clone().unwrap_or_default(),
+                    found,
+                    trained: self.embedding_dim,
+                });
+            }
+        }
         self.attach(CachedTokenizer::new(tokenizer), encoder);
         Ok(())
     }

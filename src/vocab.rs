@@ -12,11 +12,9 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
-
-use crate::packed;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
@@ -26,6 +24,7 @@ use tokenizers::{
 };
 
 use crate::error::{Error, Result};
+use crate::packed;
 
 /// The token for pieces the vocabulary cannot spell.
 pub const UNK: &str = "[UNK]";
