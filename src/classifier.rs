@@ -1,7 +1,8 @@
 //! The whole model: label set, featurizer and learner, with what is known
 //! of its training; trains on examples and labels sentences and articles.
 
-use ndarray::Array2;
+use ndarray::parallel::prelude::*;
+use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{self, Example};
@@ -211,22 +212,20 @@ impl Classifier {
         ))
     }
 
-    fn finish(&self, mut probs: Array2<f32>) -> Vec<Prediction> {
+    fn finish(&self, probs: Array2<f32>) -> Vec<Prediction> {
+        let bias: Vec<f32> = self.log_bias.iter().map(|b| b.exp()).collect();
         probs
-            .rows_mut()
-            .into_iter()
-            .map(|mut p| {
-                for (v, bias) in p.iter_mut().zip(&self.log_bias) {
-                    *v *= bias.exp();
-                }
-                let total: f32 = p.sum();
+            .axis_iter(Axis(0))
+            .into_par_iter()
+            .map(|p| {
+                let mut probabilities: Vec<f32> = p.iter().zip(&bias).map(|(v, b)| v * b).collect();
+                let total: f32 = probabilities.iter().sum();
                 if total > 0.0 {
-                    p.mapv_inplace(|v| v / total);
+                    probabilities.iter_mut().for_each(|v| *v /= total);
                 }
-                let label = argmax(p.as_slice().unwrap_or(&[]));
                 Prediction {
-                    label,
-                    probabilities: p.to_vec(),
+                    label: argmax(&probabilities),
+                    probabilities,
                 }
             })
             .collect()

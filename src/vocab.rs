@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -123,11 +124,26 @@ fn choose(counts: &BTreeMap<String, u64>, vocab_size: usize) -> Vec<String> {
 /// the normaliser works character by character, so a chunk splits the same
 /// alone as in its sentence; news repeats its words, so most chunks are
 /// looked up rather than tokenized again.
-#[derive(Debug, Clone)]
+///
+/// Each thread looks in its own cache first (no locking on the hot path),
+/// then in one shared by all threads, so a chunk new to the process is
+/// tokenized once rather than once per thread: on a stream's first block of
+/// sentences, tokenizing new words is most of the work.
+#[derive(Clone)]
 pub struct CachedTokenizer {
     tokenizer: Tokenizer,
     /// Tells this tokenizer's cache entries from another's on the same thread.
     instance: u64,
+    shared: Arc<RwLock<Cache>>,
+}
+
+impl std::fmt::Debug for CachedTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedTokenizer")
+            .field("tokenizer", &self.tokenizer)
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A chunk's tokens: (token id, byte offset of the token in the chunk).
@@ -179,6 +195,7 @@ impl CachedTokenizer {
         CachedTokenizer {
             tokenizer,
             instance: NEXT.fetch_add(1, Ordering::Relaxed),
+            shared: Arc::default(),
         }
     }
 
@@ -205,12 +222,34 @@ impl CachedTokenizer {
                     out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
                     continue;
                 }
-                let split = self.split(chunk)?;
+                let split = self.shared_split(chunk)?;
                 out.extend(split.iter().map(|&(id, at)| (id, start + at as usize)));
                 cache.insert(chunk, split);
             }
             Ok(out)
         })
+    }
+
+    /// A chunk's split from the cache shared by all threads, tokenizing and
+    /// sharing it if it is new.
+    fn shared_split(&self, chunk: &str) -> Result<Split> {
+        // A poisoned lock only means another thread panicked mid-insert of a
+        // complete entry: the map is still sound.
+        if let Some(split) = self
+            .shared
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(chunk)
+        {
+            return Ok(split.clone());
+        }
+        let split = self.split(chunk)?;
+        let mut shared = self.shared.write().unwrap_or_else(|e| e.into_inner());
+        if shared.len() > CACHE_LIMIT {
+            *shared = Cache::default();
+        }
+        shared.insert(chunk, split.clone());
+        Ok(split)
     }
 
     fn split(&self, chunk: &str) -> Result<Split> {

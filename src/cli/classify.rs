@@ -66,12 +66,20 @@ impl ClassifyCmd {
             )?;
         }
         // Rendering is a good share of the work on large inputs: do it on the
-        // worker threads, then write the pieces in input order.
+        // worker threads in runs of sentences (one buffer per run, not per
+        // sentence), then write the runs in input order.
+        const RUN: usize = 512;
         let rendered: Vec<Vec<u8>> = labelled
-            .par_iter()
-            .zip(offsets.par_iter())
+            .par_chunks(RUN)
+            .zip(offsets.par_chunks(RUN))
             .enumerate()
-            .map(|(i, (item, &offset))| self.render(&model, &text, i, offset, item))
+            .map(|(run, (items, offsets))| {
+                let mut buf = Vec::with_capacity(items.len() * 256);
+                for (i, (item, &offset)) in items.iter().zip(offsets).enumerate() {
+                    self.render(&mut buf, &model, &text, run * RUN + i, offset, item)?;
+                }
+                Ok(buf)
+            })
             .collect::<Result<_>>()?;
         for piece in rendered {
             out.write_all(&piece)?;
@@ -80,24 +88,23 @@ impl ClassifyCmd {
         Ok(())
     }
 
-    /// One sentence's output lines in the chosen format.
+    /// Appends one sentence's output lines in the chosen format.
     fn render(
         &self,
+        buf: &mut Vec<u8>,
         model: &Classifier,
         text: &str,
         index: usize,
         offset: (usize, usize),
         item: &Labelled,
-    ) -> Result<Vec<u8>> {
-        let mut buf = Vec::with_capacity(512);
+    ) -> Result<()> {
         let sentence = &text[item.span.start..item.span.end];
         let explained = self.explanation(model, sentence, item)?;
         match self.format.as_str() {
-            "jsonl" => write_json(&mut buf, model, index, offset, sentence, item, explained)?,
-            "tsv" => write_tsv(&mut buf, model, index, offset, sentence, item)?,
-            _ => write_text(&mut buf, model, sentence, item, explained)?,
+            "jsonl" => write_json(buf, model, index, offset, sentence, item, explained),
+            "tsv" => write_tsv(buf, model, index, offset, sentence, item),
+            _ => write_text(buf, model, sentence, item, explained),
         }
-        Ok(buf)
     }
 
     /// Reads the article; invalid UTF-8 is replaced rather than refused, so
@@ -112,7 +119,9 @@ impl ClassifyCmd {
             bytes = std::fs::read(&self.input)
                 .with_context(|| format!("{}: cannot read", self.input.display()))?;
         }
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        // Valid text (nearly always) is taken as it is, without a copy.
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     fn explanation(
