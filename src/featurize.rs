@@ -287,11 +287,16 @@ fn load_encoder(params: &FeatureParams) -> Result<Option<Arc<Encoder>>> {
 }
 
 /// Stacks sparse rows into the dense matrix linfa's learners train on.
-pub fn dense(rows: &[SparseRow], dim: usize) -> Array2<f32> {
+pub fn dense<'a, I>(rows: I, dim: usize) -> Array2<f32>
+where
+    I: IntoIterator<Item = &'a SparseRow>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let rows = rows.into_iter();
     // Column-major: linfa's products read the matrix both as X and as its
     // transpose, and matrixmultiply packs this layout ~10% faster overall.
     let mut x = Array2::<f32>::zeros((rows.len(), dim).f());
-    for (i, row) in rows.iter().enumerate() {
+    for (i, row) in rows.enumerate() {
         for &(col, v) in row {
             x[[i, col as usize]] = v;
         }
