@@ -67,22 +67,31 @@ impl ClassifyCmd {
         }
         // Rendering is a good share of the work on large inputs: do it on the
         // worker threads in runs of sentences (one buffer per run, not per
-        // sentence), then write the runs in input order.
+        // sentence), then write the runs in input order. Batches keep the
+        // buffers few, so their pages are reused rather than freshly faulted in.
         const RUN: usize = 512;
-        let rendered: Vec<Vec<u8>> = labelled
-            .par_chunks(RUN)
-            .zip(offsets.par_chunks(RUN))
+        const BATCH: usize = 16 * RUN;
+        for (batch, (items, offsets)) in labelled
+            .chunks(BATCH)
+            .zip(offsets.chunks(BATCH))
             .enumerate()
-            .map(|(run, (items, offsets))| {
-                let mut buf = Vec::with_capacity(items.len() * 256);
-                for (i, (item, &offset)) in items.iter().zip(offsets).enumerate() {
-                    self.render(&mut buf, &model, &text, run * RUN + i, offset, item)?;
-                }
-                Ok(buf)
-            })
-            .collect::<Result<_>>()?;
-        for piece in rendered {
-            out.write_all(&piece)?;
+        {
+            let rendered: Vec<Vec<u8>> = items
+                .par_chunks(RUN)
+                .zip(offsets.par_chunks(RUN))
+                .enumerate()
+                .map(|(run, (items, offsets))| {
+                    let first = batch * BATCH + run * RUN;
+                    let mut buf = Vec::with_capacity(items.len() * 256);
+                    for (i, (item, &offset)) in items.iter().zip(offsets).enumerate() {
+                        self.render(&mut buf, &model, &text, first + i, offset, item)?;
+                    }
+                    Ok(buf)
+                })
+                .collect::<Result<_>>()?;
+            for piece in rendered {
+                out.write_all(&piece)?;
+            }
         }
         out.flush()?;
         Ok(())
