@@ -41,7 +41,7 @@ def parse_args():
     ap.add_argument("--json", default=c.BENCH_DIR / "speed.json", type=Path)
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1k and 4k corpora, >= 5k lines, one repetition")
-    ap.add_argument("--repeat", type=int, help="timed repetitions of classify (median; 3)")
+    ap.add_argument("--repeat", type=int, help="timed repetitions of classify (median; 5)")
     ap.add_argument("--seed", type=int, default=13, help="seed of the corpus sampling")
     args = ap.parse_args()
     for name in ("train", "test", "real", "json"):
@@ -50,7 +50,7 @@ def parse_args():
     # Models of this size are the ones timed on classify and scored for accuracy.
     args.ref_size = 16000 if 16000 in args.sizes else args.sizes[-1]
     args.min_lines = QUICK_MIN_LINES if args.quick else MIN_LINES
-    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.repeat = args.repeat or (1 if args.quick else 5)
     return args
 
 
@@ -193,13 +193,22 @@ def check_stance_output(path, expected):
     return count
 
 
-def time_stance(binary, model, text, threads, repeat, expected=None):
+def time_stance(binary, model, text, thread_counts, repeat, expected=None):
+    """{threads: timing} for stance; the thread counts take turns within each
+    repetition, so a slow spell on a shared machine does not land on one of them."""
     out = c.BENCH_DIR / "classify-out.jsonl"
-    runs = [c.run_measured([binary, "classify", text, "--model", model, "--format", "jsonl",
-                            "--threads", threads], stdout_path=out) for _ in range(repeat)]
-    return {"seconds": c.median([r.seconds for r in runs]), "runs": [r.seconds for r in runs],
-            "rss_kib": max(r.rss_kib for r in runs),
-            "sentences_out": check_stance_output(out, expected)}
+    runs = {threads: [] for threads in thread_counts}
+    for _ in range(repeat):
+        for threads in thread_counts:
+            runs[threads].append(c.run_measured(
+                [binary, "classify", text, "--model", model, "--format", "jsonl",
+                 "--threads", threads], stdout_path=out))
+    count = check_stance_output(out, expected)
+    return {threads: {"seconds": c.median([r.seconds for r in rs]),
+                      "runs": [r.seconds for r in rs],
+                      "rss_kib": max(r.rss_kib for r in rs),
+                      "sentences_out": count}
+            for threads, rs in runs.items()}
 
 
 def time_peer(kind, model, text, repeat):
@@ -214,11 +223,11 @@ def time_peer(kind, model, text, repeat):
 
 def time_all(binary, models, text, repeat, expected=None):
     """{label: timing} for stance at 1 and all threads and each peer at 1 thread."""
-    timings = {}
-    for threads in sorted({1, CPUS}):
-        log(f"classify {text.name}: stance, {threads} thread(s)")
-        timings[f"stance/{threads}"] = time_stance(binary, models["stance"], text, threads,
-                                                   repeat, expected)
+    thread_counts = sorted({1, CPUS})
+    log(f"classify {text.name}: stance, {' and '.join(map(str, thread_counts))} thread(s)")
+    timings = {f"stance/{threads}": timing for threads, timing in
+               time_stance(binary, models["stance"], text, thread_counts, repeat,
+                           expected).items()}
     for kind in PEERS:
         log(f"classify {text.name}: {kind}, 1 thread")
         timings[f"{kind}/1"] = time_peer(kind, models[kind], text, repeat)
