@@ -80,6 +80,47 @@ fn eval_errors_lists_only_wrong_sentences() {
 }
 
 #[test]
+fn error_listing_prints_probabilities_in_the_header_label_order() {
+    let out = ok(&[
+        "eval",
+        "--errors",
+        "--model",
+        s(small_model()),
+        "--data",
+        s(&fixture("seed-article.jsonl")),
+    ]);
+    let (_, listing) = out.split_once("\nerrors (").unwrap();
+    let mut lines = listing.lines();
+    let order: Vec<&str> = lines
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_end_matches("):")
+        .split(',')
+        .collect();
+    let rows: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    assert!(
+        !rows.is_empty(),
+        "the small model should get some seed sentences wrong"
+    );
+    for row in rows {
+        let fields: Vec<&str> = row.split('\t').collect();
+        let predicted = fields[1].split(" -> ").nth(1).unwrap();
+        let probs: Vec<f64> = fields[2]
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(' ')
+            .map(|p| p.parse().unwrap())
+            .collect();
+        // Ties at two decimals are possible, so compare values, not positions.
+        let best = probs.iter().copied().fold(f64::MIN, f64::max);
+        let at = order.iter().position(|l| *l == predicted).unwrap();
+        assert_eq!(probs[at], best, "{row}");
+    }
+}
+
+#[test]
 fn cross_validation_reports_mean_and_spread() {
     let out = ok(&[
         "eval",

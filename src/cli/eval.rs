@@ -83,11 +83,12 @@ impl EvalCmd {
                 model.labels().joined()
             );
             for e in errors(&model, &examples, &predictions) {
-                let probs: Vec<String> = e["probabilities"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(_, p)| format!("{:.2}", p.as_f64().unwrap_or(0.0)))
+                // In the header's label order: the JSON object's keys are sorted.
+                let probs: Vec<String> = model
+                    .labels()
+                    .names()
+                    .iter()
+                    .map(|l| format!("{:.2}", e["probabilities"][l].as_f64().unwrap_or(0.0)))
                     .collect();
                 outln!(
                     "{}\t{} -> {}\t[{}]\t{}",
