@@ -188,8 +188,13 @@ def check_stance_output(path, expected):
         missing = {"index", "start", "end", "text", "label", "probabilities"} - rec.keys()
         if missing or rec["label"] not in c.LABELS:
             raise c.BenchError(f"stance classify output breaks the contract: {first[:200]!r}")
-    if expected is not None and count != expected:
-        log(f"WARNING: stance classify gave {count} sentences for {expected} input lines")
+    # A line break always ends a sentence, so fewer sentences than lines breaks
+    # the contract; more is fine (a few corpus lines hold a question and its
+    # answer, or a headline and its teaser, which stance splits by its rules).
+    if expected is not None and count < expected:
+        raise c.BenchError(f"stance classify gave {count} sentences for {expected} lines")
+    if expected is not None and count > expected:
+        log(f"note: {count - expected} of {expected} lines hold two sentences by stance's rules")
     return count
 
 
