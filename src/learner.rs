@@ -135,11 +135,12 @@ fn refine_iterations(max_iter: u64) -> u64 {
 }
 
 /// Starting weights for a large logistic fit: the same fit on every
-/// `WARM_START_STRIDE`-th row (fewer on very large data). Each L-BFGS iteration costs a few reads of
-/// the whole dense matrix, so `max_iter` iterations on a quarter of it and
-/// half as many on all of it cost 60% of a cold fit, with the same grouped-CV
-/// macro-F1 (0.879 on data/train.jsonl; refining for a quarter gave 0.875);
-/// `None` for small data or a sample missing a class.
+/// `WARM_START_STRIDE`-th row (at most `WARM_START_MAX_SAMPLE` rows). Each
+/// L-BFGS iteration costs a few reads of the whole dense matrix, so
+/// `max_iter` iterations on a quarter of it and half as many on all of it
+/// cost 60% of a cold fit, with the same grouped-CV macro-F1 (0.879 on
+/// data/train.jsonl; refining for a quarter gave 0.875); `None` for small
+/// data or a sample missing a class.
 fn warm_start(
     params: &TrainParams,
     rows: &[SparseRow],
