@@ -4,8 +4,8 @@
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes};
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Array2, Axis};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -94,9 +94,11 @@ fn logistic_probabilities(
     let (w, b, classes) = (model.params(), model.intercept(), model.classes());
     // Row by row on the worker threads: classify calls this on blocks of
     // thousands of sentences, and done serially it capped 2-thread scaling.
-    let flat: Vec<f32> = rows
-        .par_iter()
-        .flat_map_iter(|row| {
+    let mut out = Array2::zeros((rows.len(), n_classes));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(rows)
+        .for_each(|(mut probs, row)| {
             let mut scores = b.clone();
             for &(col, v) in row {
                 scores.scaled_add(v, &w.row(col as usize));
@@ -104,15 +106,11 @@ fn logistic_probabilities(
             let max = scores.fold(f32::NEG_INFINITY, |m, &s| m.max(s));
             scores.mapv_inplace(|s| (s - max).exp());
             let total = scores.sum();
-            let mut probs = vec![0.0; n_classes];
             for (j, &class) in classes.iter().enumerate() {
                 probs[class] = scores[j] / total;
             }
-            probs
-        })
-        .collect();
-    Array2::from_shape_vec((rows.len(), n_classes), flat)
-        .expect("one probability per class for every row")
+        });
+    out
 }
 
 /// Rows below which the logistic model is fitted in one go.
