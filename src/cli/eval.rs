@@ -71,7 +71,9 @@ impl EvalCmd {
         if self.json {
             let mut value = serde_json::to_value(&report)?;
             if self.errors {
-                value["errors"] = errors(&model, &examples, &predictions).collect();
+                value["errors"] = errors(&examples, &predictions)
+                    .map(|(e, p)| error_json(&model, e, p))
+                    .collect();
             }
             outln!("{}", serde_json::to_string_pretty(&value)?);
             return Ok(());
@@ -82,21 +84,16 @@ impl EvalCmd {
                 "\nerrors (gold -> predicted, probabilities in label order {}):",
                 model.labels().joined()
             );
-            for e in errors(&model, &examples, &predictions) {
-                // In the header's label order: the JSON object's keys are sorted.
-                let probs: Vec<String> = model
-                    .labels()
-                    .names()
-                    .iter()
-                    .map(|l| format!("{:.2}", e["probabilities"][l].as_f64().unwrap_or(0.0)))
-                    .collect();
+            for (e, p) in errors(&examples, &predictions) {
+                let probs: Vec<String> =
+                    p.probabilities.iter().map(|v| format!("{v:.2}")).collect();
                 outln!(
                     "{}\t{} -> {}\t[{}]\t{}",
-                    e["id"].as_str().unwrap_or(""),
-                    e["gold"].as_str().unwrap_or(""),
-                    e["predicted"].as_str().unwrap_or(""),
+                    e.id,
+                    model.labels().name(e.label),
+                    model.labels().name(p.label),
                     probs.join(" "),
-                    e["text"].as_str().unwrap_or("")
+                    e.text
                 );
             }
         }
@@ -104,31 +101,32 @@ impl EvalCmd {
     }
 }
 
-/// The wrongly labelled examples as JSON objects.
+/// The wrongly labelled examples with their predictions.
 fn errors<'a>(
-    model: &'a Classifier,
     examples: &'a [Example],
     predictions: &'a [Prediction],
-) -> impl Iterator<Item = serde_json::Value> + 'a {
-    let labels = model.labels();
+) -> impl Iterator<Item = (&'a Example, &'a Prediction)> {
     examples
         .iter()
         .zip(predictions)
         .filter(|(e, p)| e.label != p.label)
-        .map(move |(e, p)| {
-            let probs: serde_json::Map<String, serde_json::Value> = labels
-                .names()
-                .iter()
-                .zip(&p.probabilities)
-                .map(|(l, v)| (l.clone(), json!(v)))
-                .collect();
-            json!({
-                "id": e.id,
-                "article": e.article,
-                "gold": labels.name(e.label),
-                "predicted": labels.name(p.label),
-                "probabilities": probs,
-                "text": e.text,
-            })
-        })
+}
+
+/// One wrongly labelled example as a JSON object.
+fn error_json(model: &Classifier, e: &Example, p: &Prediction) -> serde_json::Value {
+    let labels = model.labels();
+    let probs: serde_json::Map<String, serde_json::Value> = labels
+        .names()
+        .iter()
+        .zip(&p.probabilities)
+        .map(|(l, v)| (l.clone(), json!(v)))
+        .collect();
+    json!({
+        "id": e.id,
+        "article": e.article,
+        "gold": labels.name(e.label),
+        "predicted": labels.name(p.label),
+        "probabilities": probs,
+        "text": e.text,
+    })
 }
