@@ -88,6 +88,16 @@ fn check_command_accepts_the_split_and_rejects_overlap() {
 }
 
 #[test]
+fn held_back_wave_is_valid_and_apart_from_the_corpus() {
+    let (corpus, held) = (
+        common::repo("data/corpus.jsonl"),
+        common::repo("data/held-back/wave5-outlets.jsonl"),
+    );
+    let out = common::ok(&["check", corpus.to_str().unwrap(), held.to_str().unwrap()]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
+#[test]
 fn validator_rejects_duplicate_ids_and_texts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dups.jsonl");
