@@ -75,26 +75,25 @@ fn train_and_test_are_the_documented_split() {
     assert_eq!(labels(&train), labels(&train_file));
 }
 
+/// Runs `stance check` on two repo files and asserts that both pass: each
+/// valid, and no article or text in both.
+fn check_apart(a: &str, b: &str) {
+    let (a, b) = (common::repo(a), common::repo(b));
+    let out = common::ok(&["check", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
 #[test]
 fn check_command_accepts_the_split_and_rejects_overlap() {
-    let (train, test) = (
-        common::repo("data/train.jsonl"),
-        common::repo("data/test.jsonl"),
-    );
-    let out = common::ok(&["check", train.to_str().unwrap(), test.to_str().unwrap()]);
-    assert_eq!(out.lines().count(), 2, "{out}");
+    check_apart("data/train.jsonl", "data/test.jsonl");
+    let train = common::repo("data/train.jsonl");
     let err = common::fails(&["check", train.to_str().unwrap(), train.to_str().unwrap()]);
     assert!(err.contains("also in"), "{err}");
 }
 
 #[test]
 fn held_back_wave_is_valid_and_apart_from_the_corpus() {
-    let (corpus, held) = (
-        common::repo("data/corpus.jsonl"),
-        common::repo("data/held-back/wave5-outlets.jsonl"),
-    );
-    let out = common::ok(&["check", corpus.to_str().unwrap(), held.to_str().unwrap()]);
-    assert_eq!(out.lines().count(), 2, "{out}");
+    check_apart("data/corpus.jsonl", "data/held-back/wave5-outlets.jsonl");
 }
 
 #[test]
