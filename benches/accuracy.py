@@ -3,9 +3,12 @@
 
 Run from the repo root:  python3 benches/accuracy.py [--minilm] [--json OUT]
 
---minilm also trains stance's slower configuration, with all-MiniLM-L6-v2
-sentence embeddings (`stance train --embeddings`; the encoder is fetched by
-benches/setup_minilm.sh), and adds it to the table as stance+minilm.
+`stance` is the shipped default configuration: n-grams, cues and token
+vectors distilled from all-MiniLM-L6-v2 at training time (`stance train
+--word-vectors`; the encoder is fetched by benches/setup_minilm.sh).
+`stance-novec` is the same without the token vectors. --minilm also trains
+the slower configuration with MiniLM sentence embeddings (`stance train
+--embeddings`) and adds it to the table as stance+minilm.
 
 All three systems train on --train (data/train.jsonl) and are scored on
 --test (data/test.jsonl) and --real (../shared/eval/real-dev.jsonl). stance's
@@ -14,7 +17,6 @@ as a check; the peers' scores are computed here. See benches/README.md.
 """
 
 import argparse
-import subprocess
 import sys
 import time
 from importlib import metadata
@@ -24,7 +26,8 @@ sys.dont_write_bytecode = True  # no __pycache__ left in benches/
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as c  # noqa: E402
 
-SYSTEMS = ("stance", "fasttext", "sklearn")
+SYSTEMS = ("stance", "stance-novec", "fasttext", "sklearn")
+PEERS = ("fasttext", "sklearn")
 
 
 def parse_args():
@@ -58,13 +61,6 @@ def load_sets(args):
     else:
         print(f"note: {args.real} not found; real-dev is skipped", file=sys.stderr)
     return c.read_jsonl(args.train), sets
-
-
-def minilm_dir():
-    """The encoder directory, fetched (or found) by setup_minilm.sh."""
-    script = Path(__file__).resolve().parent / "setup_minilm.sh"
-    done = subprocess.run(["bash", script], check=True, capture_output=True, text=True)
-    return done.stdout.strip().splitlines()[-1]
 
 
 def run_stance(binary, train_path, sets, extra=(), name="accuracy"):
@@ -137,16 +133,20 @@ def main():
     binary = c.stance_binary(args.stance)
     print(f"training on {args.train} ({len(train_rows)} sentences)", file=sys.stderr)
     results, train_seconds = {}, {}
-    results["stance"], problems, train_seconds["stance"] = run_stance(binary, args.train, sets)
+    results["stance"], problems, train_seconds["stance"] = run_stance(
+        binary, args.train, sets, c.default_train_args())
+    results["stance-novec"], more, train_seconds["stance-novec"] = run_stance(
+        binary, args.train, sets, name="accuracy-novec")
+    problems.update({f"novec {k}": v for k, v in more.items()})
     systems = list(SYSTEMS)
     if args.minilm:
-        extra = ["--embeddings", minilm_dir()]
+        extra = ["--embeddings", c.minilm_dir()]
         print("training stance+minilm (embeds every sentence: minutes)", file=sys.stderr)
         results["stance+minilm"], more, train_seconds["stance+minilm"] = run_stance(
             binary, args.train, sets, extra, "accuracy-minilm")
         problems.update({f"minilm {k}": v for k, v in more.items()})
         systems.insert(1, "stance+minilm")
-    for kind in SYSTEMS[1:]:
+    for kind in PEERS:
         results[kind], train_seconds[kind] = run_peer(kind, train_rows, sets)
 
     print(f"\nTrained on {args.train.name} ({len(train_rows)} sentences). "

@@ -4,6 +4,7 @@ Standard library only: this module is imported before the scripts re-exec
 themselves under the peers' venv.
 """
 
+import functools
 import json
 import os
 import statistics
@@ -141,6 +142,20 @@ def per_class_f1(m):
 
 
 # ---------------------------------------------------------------- processes
+
+@functools.cache
+def minilm_dir():
+    """The all-MiniLM-L6-v2 directory, fetched (or found) by setup_minilm.sh."""
+    script = ROOT / "benches" / "setup_minilm.sh"
+    done = subprocess.run(["bash", script], check=True, capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def default_train_args():
+    """`stance train` arguments of the shipped default configuration: token
+    vectors distilled from MiniLM at training time (see README.md)."""
+    return ["--word-vectors", minilm_dir()]
+
 
 def stance_binary(path=None):
     """The stance CLI: --stance PATH as given, else a fresh `cargo build --release`.

@@ -1,7 +1,8 @@
 //! Sentence to feature vector: a WordPiece tokenizer trained on the corpus,
 //! token n-grams (also split by whether they sit inside quotation marks)
 //! chosen by chi-square and weighted by sublinear tf-idf, plus the cue
-//! features of [`crate::cues`].
+//! features of [`crate::cues`], and optionally the mean of distilled token
+//! vectors ([`crate::wordvec`]) and a sentence encoder's embedding.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +19,7 @@ use crate::embed::Encoder;
 use crate::error::{Error, Result};
 use crate::params::FeatureParams;
 use crate::vocab::{self, CachedTokenizer, UNK};
+use crate::wordvec::WordVectors;
 
 /// A sparse feature vector: (column, value) pairs in increasing column order.
 pub type SparseRow = Vec<(u32, f32)>;
@@ -55,6 +57,8 @@ pub struct Featurizer {
     idf: Vec<f32>,
     /// Width of the sentence embeddings appended to each row (0: none).
     embedding_dim: usize,
+    /// Token vectors whose mean is appended after the cues.
+    word_vectors: Option<WordVectors>,
     #[serde(skip)]
     runtime: Option<Runtime>,
 }
@@ -77,8 +81,13 @@ impl Featurizer {
         labels: &[usize],
         n_classes: usize,
     ) -> Result<(Self, Vec<SparseRow>)> {
-        // Load the encoder first: a bad directory fails before any work.
+        // Load the encoders first: a bad directory fails before any work.
         let encoder = load_encoder(params)?;
+        let distiller = params
+            .word_vectors
+            .as_ref()
+            .map(|dir| Encoder::load(Path::new(dir)))
+            .transpose()?;
         let tokenizer = CachedTokenizer::new(vocab::train(texts, params.vocab_size)?);
         let quotes: Vec<Vec<Quote>> = texts
             .par_iter()
@@ -91,6 +100,9 @@ impl Featurizer {
             .map(|(t, q)| ngram_keys(&tokenizer, t, q))
             .collect::<Result<_>>()?;
         let (keys, idf) = select(&bags, labels, n_classes, params);
+        let word_vectors = distiller
+            .map(|e| distil(&e, params.word_vector_dim, &tokenizer, &bags))
+            .transpose()?;
         let tokenizer_json = tokenizer
             .inner()
             .to_string(false)
@@ -101,6 +113,7 @@ impl Featurizer {
             keys,
             idf,
             embedding_dim: encoder.as_ref().map_or(0, |e| e.dim()),
+            word_vectors,
             runtime: None,
         };
         featurizer.attach(tokenizer, encoder);
@@ -163,9 +176,19 @@ impl Featurizer {
         self.embedding_base() + self.embedding_dim
     }
 
-    /// The first embedding column: after the n-grams and the cues.
-    fn embedding_base(&self) -> usize {
+    /// The first token-vector column: after the n-grams and the cues.
+    fn word_vector_base(&self) -> usize {
         self.keys.len() + if self.params.cues { cues::COUNT } else { 0 }
+    }
+
+    /// The first embedding column: after the token vectors.
+    fn embedding_base(&self) -> usize {
+        self.word_vector_base() + self.word_vectors.as_ref().map_or(0, |w| w.dim())
+    }
+
+    /// Width of the distilled token-vector block (0: none).
+    pub fn word_vector_dim(&self) -> usize {
+        self.word_vectors.as_ref().map_or(0, |w| w.dim())
     }
 
     /// The featurizer's settings.
@@ -191,7 +214,8 @@ impl Featurizer {
         let tokens = rt.tokenizer.tokens(text)?;
         let mut cols = Vec::with_capacity(tokens.len() * 3 + 1);
         for_each_key(&tokens, &quotes, |k| cols.extend(rt.column.get(&k)));
-        Ok(self.row(cols, text, ctx, &quotes))
+        let ids = tokens.iter().map(|&(id, _)| id);
+        Ok(self.row(cols, ids, text, ctx, &quotes))
     }
 
     /// Appends each text's sentence embedding to its row, when the model has an encoder.
@@ -211,15 +235,22 @@ impl Featurizer {
     fn row_of_keys(&self, keys: Vec<u64>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
         let rt = self.runtime();
         let cols = keys
-            .into_iter()
-            .filter_map(|k| rt.column.get(&k).copied())
+            .iter()
+            .filter_map(|k| rt.column.get(k).copied())
             .collect();
-        self.row(cols, text, ctx, quotes)
+        self.row(cols, unigram_ids(&keys), text, ctx, quotes)
     }
 
     /// The feature vector of a sentence from its known columns (with
-    /// repeats, one per occurrence) and quotes.
-    fn row(&self, mut cols: Vec<u32>, text: &str, ctx: Context, quotes: &[Quote]) -> SparseRow {
+    /// repeats, one per occurrence), token ids and quotes.
+    fn row(
+        &self,
+        mut cols: Vec<u32>,
+        ids: impl Iterator<Item = u32>,
+        text: &str,
+        ctx: Context,
+        quotes: &[Quote],
+    ) -> SparseRow {
         cols.sort_unstable();
         let mut row: SparseRow = Vec::with_capacity(cols.len() + cues::COUNT);
         for run in cols.chunk_by(|a, b| a == b) {
@@ -241,6 +272,15 @@ impl Featurizer {
                     .map(|(i, v)| (base + i, v * scale)),
             );
         }
+        if let Some(vectors) = &self.word_vectors {
+            let mut mean = vec![0.0; vectors.dim()];
+            vectors.sentence(ids, &mut mean);
+            let (base, scale) = (
+                self.word_vector_base() as u32,
+                self.params.word_vector_weight,
+            );
+            row.extend((base..).zip(mean).map(|(c, v)| (c, v * scale)));
+        }
         row
     }
 
@@ -259,6 +299,9 @@ impl Featurizer {
     pub fn column_name(&self, col: usize) -> String {
         if col >= self.embedding_base() {
             return format!("embedding:{}", col - self.embedding_base());
+        }
+        if col >= self.word_vector_base() {
+            return format!("word-vector:{}", col - self.word_vector_base());
         }
         if col >= self.keys.len() {
             return cues::NAMES[col - self.keys.len()].to_string();
@@ -284,6 +327,37 @@ fn load_encoder(params: &FeatureParams) -> Result<Option<Arc<Encoder>>> {
         .as_ref()
         .map(|dir| Ok(Arc::new(Encoder::load(Path::new(dir))?)))
         .transpose()
+}
+
+/// `dim`-wide token vectors distilled by `encoder` for the trained
+/// tokenizer's vocabulary, weighted by the tokens' counts in `bags`.
+fn distil(
+    encoder: &Encoder,
+    dim: usize,
+    tokenizer: &CachedTokenizer,
+    bags: &[Vec<u64>],
+) -> Result<WordVectors> {
+    let inner = tokenizer.inner();
+    let size = inner.get_vocab_size(true);
+    let texts: Vec<String> = (0..size as u32)
+        .map(|id| inner.id_to_token(id).unwrap_or_default())
+        .collect();
+    let mut counts = vec![0u64; size];
+    for id in bags.iter().flat_map(|bag| unigram_ids(bag)) {
+        if let Some(n) = counts.get_mut(id as usize) {
+            *n += 1;
+        }
+    }
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(WordVectors::distil(encoder, &texts, &counts, dim)?)
+}
+
+/// The token ids of a bag's unigram keys, in sentence order.
+fn unigram_ids(keys: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    keys.iter().filter_map(|&k| match unpack(k) {
+        (KIND_UNIGRAM, id, _) => Some(id),
+        _ => None,
+    })
 }
 
 /// Stacks sparse rows into the dense matrix linfa's learners train on.

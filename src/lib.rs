@@ -11,8 +11,9 @@
 //! 4. [`featurize`] tokenizes with the `tokenizers` crate and a WordPiece
 //!    vocabulary built from the training data ([`vocab`]), keeps the most
 //!    informative n-grams (also split by whether they are quoted) with tf-idf
-//!    weights, and appends the cues and, optionally, sentence embeddings
-//!    from a pretrained encoder run in pure Rust ([`embed`]).
+//!    weights, and appends the cues and, optionally, the mean of token
+//!    vectors distilled from a pretrained encoder ([`wordvec`]) and that
+//!    encoder's sentence embeddings, run in pure Rust ([`embed`]).
 //! 5. [`learner`] fits a linfa model (multinomial logistic regression, or
 //!    Gaussian naive Bayes) and predicts class probabilities.
 //! 6. [`classifier`] ties these together; [`store`] saves it as one
@@ -36,6 +37,7 @@ pub mod rng;
 pub mod segment;
 pub mod store;
 pub mod vocab;
+pub mod wordvec;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};

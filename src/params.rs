@@ -20,6 +20,14 @@ pub struct FeatureParams {
     /// A sentence-encoder directory (all-MiniLM-L6-v2 layout) whose
     /// embeddings are appended to every row; `None` for the fast model.
     pub embeddings: Option<String>,
+    /// A sentence-encoder directory from which static token vectors are
+    /// distilled at training time and stored in the model; `None`: no
+    /// token-vector block.
+    pub word_vectors: Option<String>,
+    /// Scale of the unit-length token-vector block.
+    pub word_vector_weight: f32,
+    /// Principal components kept of the token vectors.
+    pub word_vector_dim: usize,
 }
 
 impl Default for FeatureParams {
@@ -31,6 +39,9 @@ impl Default for FeatureParams {
             cues: true,
             cue_weight: 1.0,
             embeddings: None,
+            word_vectors: None,
+            word_vector_weight: 0.5,
+            word_vector_dim: 128,
         }
     }
 }
@@ -118,6 +129,20 @@ impl TrainParams {
         }
         if !(f.cue_weight.is_finite() && f.cue_weight >= 0.0) {
             return Err(bad("cue-weight", f.cue_weight, "a finite number >= 0"));
+        }
+        if !(f.word_vector_weight.is_finite() && f.word_vector_weight >= 0.0) {
+            return Err(bad(
+                "word-vector-weight",
+                f.word_vector_weight,
+                "a finite number >= 0",
+            ));
+        }
+        if !(1..=4096).contains(&f.word_vector_dim) {
+            return Err(bad(
+                "word-vector-dim",
+                f.word_vector_dim,
+                "between 1 and 4096",
+            ));
         }
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return Err(bad("alpha", self.alpha, "a finite number > 0"));

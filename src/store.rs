@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"STANCE\x00M";
 /// The model file format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 32;
 
 /// Serialises a classifier to the bytes of a model file.

@@ -121,19 +121,24 @@ fn missing_file_is_an_error() {
 
 #[test]
 fn missing_encoder_is_an_error_before_any_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.model");
-    let err = fails(&[
-        "train",
-        "--data",
-        s(&fixture("small.jsonl")),
-        "--out",
-        s(&out),
-        "--embeddings",
-        "/nonexistent/minilm",
-    ]);
-    assert!(err.contains("/nonexistent/minilm/config.json"), "{err}");
-    assert!(!out.exists());
+    for flag in ["--embeddings", "--word-vectors"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.model");
+        let err = fails(&[
+            "train",
+            "--data",
+            s(&fixture("small.jsonl")),
+            "--out",
+            s(&out),
+            flag,
+            "/nonexistent/minilm",
+        ]);
+        assert!(
+            err.contains("/nonexistent/minilm/config.json"),
+            "{flag}: {err}"
+        );
+        assert!(!out.exists());
+    }
 }
 
 #[test]

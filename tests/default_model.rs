@@ -25,3 +25,15 @@ fn default_model_carries_its_training_record() {
         "held-out metrics are recorded"
     );
 }
+
+#[test]
+fn default_model_is_the_documented_configuration() {
+    // README.md: distilled token vectors, no sentence encoder at classify time.
+    let model = stance::store::load(&common::repo("models/default.model")).unwrap();
+    let features = model.featurizer();
+    assert_eq!(
+        features.word_vector_dim(),
+        stance::FeatureParams::default().word_vector_dim
+    );
+    assert!(features.params().embeddings.is_none());
+}

@@ -306,3 +306,53 @@ fn bayes_learner_trains_and_classifies() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["accuracy"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn word_vectors_travel_in_the_model_without_the_encoder() {
+    let Some(encoder) = std::env::var_os("STANCE_MINILM_DIR") else {
+        eprintln!("STANCE_MINILM_DIR unset; skipping the word-vector test");
+        return;
+    };
+    // The encoder through links in a directory that is gone by the time the
+    // model classifies: the distilled vectors must be all it needs.
+    let dir = tempfile::tempdir().unwrap();
+    let linked = dir.path().join("encoder");
+    std::fs::create_dir(&linked).unwrap();
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::os::unix::fs::symlink(std::path::Path::new(&encoder).join(file), linked.join(file))
+            .unwrap();
+    }
+    let model = dir.path().join("wv.model");
+    ok(&[
+        "train",
+        "--data",
+        s(&fixture("small.jsonl")),
+        "--out",
+        s(&model),
+        "--word-vectors",
+        s(&linked),
+        "--word-vector-dim",
+        "32",
+    ]);
+    std::fs::remove_dir_all(&linked).unwrap();
+    let out = ok(&[
+        "classify",
+        s(&fixture("seed-article.txt")),
+        "--model",
+        s(&model),
+        "--format",
+        "jsonl",
+        "--explain",
+        "--top",
+        "400",
+    ]);
+    let labels = common::jsonl_field(&out, "label");
+    let gold = common::fixture_field("seed-article.jsonl", "label");
+    assert_eq!(labels.len(), gold.len());
+    let right = gold.iter().zip(&labels).filter(|(g, p)| g == p).count();
+    assert!(right * 2 > gold.len(), "{right} of {} right", gold.len());
+    assert!(
+        out.contains("word-vector:"),
+        "no token-vector column explained"
+    );
+}

@@ -141,6 +141,16 @@ pub struct ParamArgs {
     /// (slower, more accurate on real news; see benches/setup_minilm.sh).
     #[arg(long, value_name = "DIR")]
     pub embeddings: Option<PathBuf>,
+    /// Distil static token vectors from this all-MiniLM-L6-v2 directory into
+    /// the model (classification stays fast and needs no encoder).
+    #[arg(long, value_name = "DIR")]
+    pub word_vectors: Option<PathBuf>,
+    /// Scale of the token-vector block.
+    #[arg(long, default_value_t = FeatureParams::default().word_vector_weight)]
+    pub word_vector_weight: f32,
+    /// Principal components kept of the token vectors.
+    #[arg(long, default_value_t = FeatureParams::default().word_vector_dim)]
+    pub word_vector_dim: usize,
     /// Label set, comma-separated (default: the guide's four labels).
     #[arg(long, value_name = "A,B,C")]
     pub labels: Option<String>,
@@ -171,6 +181,9 @@ impl ParamArgs {
                 cues: !self.no_cues,
                 cue_weight: self.cue_weight,
                 embeddings: self.embeddings.as_ref().map(|d| absolute(d)),
+                word_vectors: self.word_vectors.as_ref().map(|d| absolute(d)),
+                word_vector_weight: self.word_vector_weight,
+                word_vector_dim: self.word_vector_dim,
             },
             kind,
             alpha: self.alpha,
