@@ -92,22 +92,31 @@ fn logistic_probabilities(
     n_classes: usize,
 ) -> Array2<f32> {
     let (w, b, classes) = (model.params(), model.intercept(), model.classes());
+    // Plain slices: a row has a few hundred nonzeros, each adding one short
+    // weight row, where ndarray's per-call overhead outweighed the adds.
+    let k = w.ncols();
+    let weights = w.as_standard_layout();
+    let weights = weights.as_slice().expect("standard layout is contiguous");
+    let intercept = b.to_vec();
     // Row by row on the worker threads: classify calls this on blocks of
     // thousands of sentences, and done serially it capped 2-thread scaling.
     let mut out = Array2::zeros((rows.len(), n_classes));
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .zip(rows)
-        .for_each(|(mut probs, row)| {
-            let mut scores = b.clone();
+        .for_each_init(Vec::new, |scores, (mut probs, row)| {
+            scores.clone_from(&intercept);
             for &(col, v) in row {
-                scores.scaled_add(v, &w.row(col as usize));
+                let start = col as usize * k;
+                for (s, &wj) in scores.iter_mut().zip(&weights[start..start + k]) {
+                    *s += v * wj;
+                }
             }
-            let max = scores.fold(f32::NEG_INFINITY, |m, &s| m.max(s));
-            scores.mapv_inplace(|s| (s - max).exp());
-            let total = scores.sum();
-            for (j, &class) in classes.iter().enumerate() {
-                probs[class] = scores[j] / total;
+            let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+            scores.iter_mut().for_each(|s| *s = (*s - max).exp());
+            let total: f32 = scores.iter().sum();
+            for (&score, &class) in scores.iter().zip(classes) {
+                probs[class] = score / total;
             }
         });
     out
