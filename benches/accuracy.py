@@ -10,7 +10,7 @@ train --word-vectors`; the encoder is fetched by benches/setup_minilm.sh).
 the slower configuration with MiniLM sentence embeddings (`stance train
 --embeddings`) and adds it to the table as stance+minilm.
 
-All three systems train on --train (data/train.jsonl) and are scored on
+Every system trains on --train (data/train.jsonl) and are scored on
 --test (data/test.jsonl) and --real (../shared/eval/real-dev.jsonl). stance's
 scores come from `stance eval --json`, re-derived from its confusion matrix
 as a check; the peers' scores are computed here. See benches/README.md.
@@ -63,21 +63,22 @@ def load_sets(args):
     return c.read_jsonl(args.train), sets
 
 
-def run_stance(binary, train_path, sets, extra=(), name="accuracy"):
-    """Train stance, then `stance eval --json` on each set; returns results and checks."""
-    model = c.BENCH_DIR / f"{name}.model"
+def run_stance(binary, train_path, sets, extra, stem, system):
+    """Train one stance configuration (to target/bench/STEM.model), then
+    `stance eval --json` on each set; returns results, checks and seconds."""
+    model = c.BENCH_DIR / f"{stem}.model"
     model.parent.mkdir(parents=True, exist_ok=True)
     model.unlink(missing_ok=True)  # so a stale model cannot pass for a new one
     trained = c.run_measured([binary, "train", "--data", train_path, "--out", model, *extra])
     c.require_output(model, "train")
-    print(f"  stance trained in {trained.seconds:.1f} s", file=sys.stderr)
+    print(f"  {system} trained in {trained.seconds:.1f} s", file=sys.stderr)
     results, problems = {}, {}
     for name, (path, rows) in sets.items():
         results[name] = c.run_measured(
             [binary, "eval", "--model", model, "--data", path, "--json"]).json()
         problems[name] = c.crosscheck(results[name], len(rows))
         for p in problems[name]:
-            print(f"WARNING: stance eval on {name} is inconsistent: {p}", file=sys.stderr)
+            print(f"WARNING: {system} eval on {name} is inconsistent: {p}", file=sys.stderr)
     return results, problems, trained.seconds
 
 
@@ -132,19 +133,19 @@ def main():
     train_rows, sets = load_sets(args)
     binary = c.stance_binary(args.stance)
     print(f"training on {args.train} ({len(train_rows)} sentences)", file=sys.stderr)
-    results, train_seconds = {}, {}
-    results["stance+vec"], problems, train_seconds["stance+vec"] = run_stance(
-        binary, args.train, sets, c.default_train_args(), "accuracy-vec")
-    results["stance"], more, train_seconds["stance"] = run_stance(binary, args.train, sets)
-    problems.update({f"fast {k}": v for k, v in more.items()})
+    # stance's configurations: name, extra train arguments, model file stem.
+    configs = [("stance+vec", c.default_train_args(), "accuracy-vec"),
+               ("stance", [], "accuracy")]
     systems = list(SYSTEMS)
     if args.minilm:
-        extra = ["--embeddings", c.minilm_dir()]
-        print("training stance+minilm (embeds every sentence: minutes)", file=sys.stderr)
-        results["stance+minilm"], more, train_seconds["stance+minilm"] = run_stance(
-            binary, args.train, sets, extra, "accuracy-minilm")
-        problems.update({f"minilm {k}": v for k, v in more.items()})
+        configs.append(("stance+minilm", ["--embeddings", c.minilm_dir()], "accuracy-minilm"))
         systems.insert(1, "stance+minilm")
+    results, train_seconds, problems = {}, {}, {}
+    for system, extra, stem in configs:
+        print(f"training {system}", file=sys.stderr)
+        results[system], more, train_seconds[system] = run_stance(
+            binary, args.train, sets, extra, stem, system)
+        problems.update({f"{system} {k}": v for k, v in more.items()})
     for kind in PEERS:
         results[kind], train_seconds[kind] = run_peer(kind, train_rows, sets)
 

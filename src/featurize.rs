@@ -252,7 +252,8 @@ impl Featurizer {
         quotes: &[Quote],
     ) -> SparseRow {
         cols.sort_unstable();
-        let mut row: SparseRow = Vec::with_capacity(cols.len() + cues::COUNT);
+        let mut row: SparseRow =
+            Vec::with_capacity(cols.len() + cues::COUNT + self.word_vector_dim());
         for run in cols.chunk_by(|a, b| a == b) {
             let (col, tf) = (run[0], run.len() as f32);
             row.push((col, (1.0 + tf.ln()) * self.idf[col as usize]));
@@ -272,16 +273,22 @@ impl Featurizer {
                     .map(|(i, v)| (base + i, v * scale)),
             );
         }
-        if let Some(vectors) = &self.word_vectors {
-            let mut mean = vec![0.0; vectors.dim()];
-            vectors.sentence(ids, &mut mean);
-            let (base, scale) = (
-                self.word_vector_base() as u32,
-                self.params.word_vector_weight,
-            );
-            row.extend((base..).zip(mean).map(|(c, v)| (c, v * scale)));
-        }
+        self.append_word_vectors(&mut row, ids);
         row
+    }
+
+    /// Appends the scaled mean of the tokens' vectors, when the model has them.
+    fn append_word_vectors(&self, row: &mut SparseRow, ids: impl Iterator<Item = u32>) {
+        let Some(vectors) = &self.word_vectors else {
+            return;
+        };
+        let mut mean = vec![0.0; vectors.dim()];
+        vectors.sentence(ids, &mut mean);
+        let (base, scale) = (
+            self.word_vector_base() as u32,
+            self.params.word_vector_weight,
+        );
+        row.extend((base..).zip(mean).map(|(c, v)| (c, v * scale)));
     }
 
     /// Computes the feature vectors of many sentences, in parallel.
@@ -523,5 +530,36 @@ mod tests {
     fn every_column_has_a_name() {
         let f = tiny();
         assert!((0..f.dim()).all(|c| !f.column_name(c).is_empty()));
+    }
+
+    /// The tiny featurizer with 4-wide token vectors made up from token ids.
+    fn with_word_vectors() -> Featurizer {
+        let mut f = tiny();
+        let size = f.vocab_size();
+        let table = Array2::from_shape_fn((size, 6), |(i, j)| ((i * 7 + j * 5) % 13) as f32);
+        f.word_vectors = Some(WordVectors::from_embeddings(table, &vec![1; size], 4));
+        f
+    }
+
+    #[test]
+    fn word_vectors_fill_their_own_columns() {
+        let f = with_word_vectors();
+        assert_eq!(f.dim(), tiny().dim() + 4);
+        let row = f
+            .transform("The army captured the town.", Context::default())
+            .unwrap();
+        let base = f.word_vector_base() as u32;
+        let block: Vec<f32> = row
+            .iter()
+            .filter(|(c, _)| *c >= base)
+            .map(|&(_, v)| v)
+            .collect();
+        assert_eq!(block.len(), 4);
+        let norm = block.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let weight = f.params.word_vector_weight;
+        assert!((norm - weight).abs() < 1e-4, "{norm}");
+        assert!(row.windows(2).all(|w| w[0].0 < w[1].0), "columns in order");
+        assert!((0..f.dim()).all(|c| !f.column_name(c).is_empty()));
+        assert_eq!(f.column_name(base as usize), "word-vector:0");
     }
 }

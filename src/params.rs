@@ -26,7 +26,8 @@ pub struct FeatureParams {
     pub word_vectors: Option<String>,
     /// Scale of the unit-length token-vector block.
     pub word_vector_weight: f32,
-    /// Principal components kept of the token vectors.
+    /// Principal components kept of the token vectors (at most the
+    /// encoder's width).
     pub word_vector_dim: usize,
 }
 

@@ -1,9 +1,10 @@
 //! Static token vectors distilled from a sentence encoder: each token of the
 //! corpus vocabulary as the encoder embeds it alone, centred and weighted
 //! down when frequent. A sentence's vector is the mean of its tokens', so
-//! the fast model learns from meaning (a word unseen in training lands near
-//! its synonyms) at the cost of a table lookup per token, with no encoder
-//! needed at classification time. The vectors keep only their principal
+//! the fast model learns from meaning as well as from form (a word unseen
+//! in training still gets the mean of its pieces' vectors, and pieces of
+//! related words lie close) at the cost of a table lookup per token, with
+//! no encoder needed at classification time. The vectors keep only their principal
 //! components, which makes the table and the per-token work a third of the
 //! encoder's width.
 
@@ -17,8 +18,9 @@ use crate::rng::SplitMix;
 /// thousandth of the corpus counts half as much as a rare one.
 const SIF_SMOOTHING: f64 = 1e-3;
 
-/// Rounds of subspace iteration for the principal components: ample for
-/// the slowly decaying spectrum of token embeddings to settle.
+/// Rounds of subspace iteration for the principal components. The spectrum
+/// of token embeddings decays slowly, so the subspace found is close to,
+/// not exactly, the leading one; the learner only needs a good subspace.
 const PCA_ROUNDS: usize = 60;
 
 /// One vector per token id, ready to average, stored as bytes.
@@ -52,12 +54,14 @@ impl WordVectors {
 
     /// Centres one embedding per token (every row shares the encoder's
     /// [CLS]/[SEP] component; what is left tells the tokens apart), keeps
-    /// its `dim` principal components (all when `dim` is as wide) and
+    /// its `dim` principal components (at most the embedding width, and
+    /// fewer than the tokens, which is all the centred rows span) and
     /// scales each by `a / (a + p)`, where `p` is its share of `counts`.
     pub fn from_embeddings(mut table: Array2<f32>, counts: &[u64], dim: usize) -> Self {
         if let Some(mean) = table.mean_axis(Axis(0)) {
             table -= &mean;
         }
+        let dim = dim.min(table.nrows().saturating_sub(1)).max(1);
         if dim < table.ncols() {
             table = table.dot(&principal_axes(&table, dim));
         }
@@ -144,8 +148,13 @@ mod tests {
     use ndarray::array;
 
     fn vectors() -> WordVectors {
-        let table = array![[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [1.0, 1.0, 0.5]];
-        WordVectors::from_embeddings(table, &[1, 1, 1000], 3)
+        let table = array![
+            [1.0, 0.0, 0.5],
+            [0.0, 1.0, 0.5],
+            [1.0, 1.0, 0.5],
+            [0.0, 0.0, 0.5]
+        ];
+        WordVectors::from_embeddings(table, &[1, 1, 1000, 1], 3)
     }
 
     fn mean(v: &WordVectors, ids: &[u32]) -> Vec<f32> {
@@ -182,8 +191,8 @@ mod tests {
 
     #[test]
     fn rounding_keeps_vectors_close() {
-        let table = Array2::from_shape_fn((4, 16), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.3);
-        let v = WordVectors::from_embeddings(table.clone(), &[1; 4], 16);
+        let table = Array2::from_shape_fn((20, 16), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.3);
+        let v = WordVectors::from_embeddings(table.clone(), &[1; 20], 16);
         let centred = &table - &table.mean_axis(Axis(0)).unwrap();
         let mut out = vec![0.0; 16];
         v.sentence([1], &mut out);
@@ -226,6 +235,14 @@ mod tests {
         let v = WordVectors::from_embeddings(table, &[1; 10], 3);
         assert_eq!(v.dim(), 3);
         assert_eq!(mean(&v, &[4]).len(), 3);
+    }
+
+    #[test]
+    fn width_stops_at_what_the_tokens_span() {
+        let table = Array2::from_shape_fn((5, 8), |(i, j)| ((i * 3 + j) % 5) as f32);
+        let v = WordVectors::from_embeddings(table, &[1; 5], 128);
+        assert_eq!(v.dim(), 4);
+        assert!(mean(&v, &[2]).iter().all(|x| x.is_finite()));
     }
 
     #[test]

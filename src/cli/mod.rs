@@ -148,7 +148,7 @@ pub struct ParamArgs {
     /// Scale of the token-vector block.
     #[arg(long, default_value_t = FeatureParams::default().word_vector_weight)]
     pub word_vector_weight: f32,
-    /// Principal components kept of the token vectors.
+    /// Principal components kept of the token vectors (at most the encoder's 384).
     #[arg(long, default_value_t = FeatureParams::default().word_vector_dim)]
     pub word_vector_dim: usize,
     /// Label set, comma-separated (default: the guide's four labels).
@@ -181,7 +181,9 @@ impl ParamArgs {
                 cues: !self.no_cues,
                 cue_weight: self.cue_weight,
                 embeddings: self.embeddings.as_ref().map(|d| absolute(d)),
-                word_vectors: self.word_vectors.as_ref().map(|d| absolute(d)),
+                // Only read while training, so kept as typed: the model
+                // carries no path of the machine that built it.
+                word_vectors: self.word_vectors.as_ref().map(|d| d.display().to_string()),
                 word_vector_weight: self.word_vector_weight,
                 word_vector_dim: self.word_vector_dim,
             },
