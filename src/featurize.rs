@@ -183,7 +183,7 @@ impl Featurizer {
 
     /// The first embedding column: after the token vectors.
     fn embedding_base(&self) -> usize {
-        self.word_vector_base() + self.word_vectors.as_ref().map_or(0, |w| w.dim())
+        self.word_vector_base() + self.word_vector_dim()
     }
 
     /// Width of the distilled token-vector block (0: none).
