@@ -8,6 +8,14 @@ fn s(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Trains a model on the small fixture corpus with extra arguments.
+fn train_small(model: &std::path::Path, extra: &[&str]) {
+    let data = fixture("small.jsonl");
+    let mut args = vec!["train", "--data", s(&data), "--out", s(model)];
+    args.extend_from_slice(extra);
+    ok(&args);
+}
+
 #[test]
 fn eval_prints_every_class_and_the_confusion_matrix() {
     let out = ok(&[
@@ -282,19 +290,17 @@ fn fasttext_format_is_read() {
 fn bayes_learner_trains_and_classifies() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("nb.model");
-    ok(&[
-        "train",
-        "--data",
-        s(&fixture("small.jsonl")),
-        "--out",
-        s(&model),
-        "--model-kind",
-        "bayes",
-        "--features",
-        "500",
-        "--vocab-size",
-        "1000",
-    ]);
+    train_small(
+        &model,
+        &[
+            "--model-kind",
+            "bayes",
+            "--features",
+            "500",
+            "--vocab-size",
+            "1000",
+        ],
+    );
     let out = ok(&[
         "eval",
         "--json",
@@ -323,17 +329,10 @@ fn word_vectors_travel_in_the_model_without_the_encoder() {
             .unwrap();
     }
     let model = dir.path().join("wv.model");
-    ok(&[
-        "train",
-        "--data",
-        s(&fixture("small.jsonl")),
-        "--out",
-        s(&model),
-        "--word-vectors",
-        s(&linked),
-        "--word-vector-dim",
-        "32",
-    ]);
+    train_small(
+        &model,
+        &["--word-vectors", s(&linked), "--word-vector-dim", "32"],
+    );
     std::fs::remove_dir_all(&linked).unwrap();
     let out = ok(&[
         "classify",
