@@ -10,7 +10,7 @@ train --word-vectors`; the encoder is fetched by benches/setup_minilm.sh).
 the slower configuration with MiniLM sentence embeddings (`stance train
 --embeddings`) and adds it to the table as stance+minilm.
 
-Every system trains on --train (data/train.jsonl) and are scored on
+Every system trains on --train (data/train.jsonl) and is scored on
 --test (data/test.jsonl) and --real (../shared/eval/real-dev.jsonl). stance's
 scores come from `stance eval --json`, re-derived from its confusion matrix
 as a check; the peers' scores are computed here. See benches/README.md.

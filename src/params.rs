@@ -115,6 +115,15 @@ fn bad(name: &'static str, value: impl ToString, expected: &'static str) -> Erro
     }
 }
 
+/// Refuses a scale that is negative, infinite or NaN.
+fn non_negative(name: &'static str, value: f32) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(bad(name, value, "a finite number >= 0"))
+    }
+}
+
 impl TrainParams {
     /// Checks every value, naming the first one out of range.
     pub fn check(&self) -> Result<()> {
@@ -128,16 +137,8 @@ impl TrainParams {
         if f.min_df == 0 {
             return Err(bad("min-df", f.min_df, "at least 1"));
         }
-        if !(f.cue_weight.is_finite() && f.cue_weight >= 0.0) {
-            return Err(bad("cue-weight", f.cue_weight, "a finite number >= 0"));
-        }
-        if !(f.word_vector_weight.is_finite() && f.word_vector_weight >= 0.0) {
-            return Err(bad(
-                "word-vector-weight",
-                f.word_vector_weight,
-                "a finite number >= 0",
-            ));
-        }
+        non_negative("cue-weight", f.cue_weight)?;
+        non_negative("word-vector-weight", f.word_vector_weight)?;
         if !(1..=4096).contains(&f.word_vector_dim) {
             return Err(bad(
                 "word-vector-dim",

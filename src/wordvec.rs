@@ -4,9 +4,9 @@
 //! the fast model learns from meaning as well as from form (a word unseen
 //! in training still gets the mean of its pieces' vectors, and pieces of
 //! related words lie close) at the cost of a table lookup per token, with
-//! no encoder needed at classification time. The vectors keep only their principal
-//! components, which makes the table and the per-token work a third of the
-//! encoder's width.
+//! no encoder needed at classification time. The vectors keep only their
+//! principal components, which makes the table and the per-token work a
+//! third of the encoder's width.
 
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
